@@ -1,0 +1,1 @@
+"""One module per Engine API area, mirroring the API's own grouping."""

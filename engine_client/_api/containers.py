@@ -1,0 +1,272 @@
+"""Containers: ``/containers/...``."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import InvalidArgument
+from .._models import Model, api, frozen_map, nested, string_map, strings
+from .._paths import segment
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = [
+    "ContainerConfig",
+    "ContainerCreateResponse",
+    "ContainerInspectResponse",
+    "ContainerState",
+    "Containers",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerCreateResponse(Model):
+    id: str = api("Id", default="")
+    warnings: tuple[str, ...] = api("Warnings", strings, ())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerState(Model):
+    status: str | None = api("Status")
+    running: bool = api("Running", default=False)
+    paused: bool = api("Paused", default=False)
+    restarting: bool = api("Restarting", default=False)
+    oom_killed: bool = api("OOMKilled", default=False)
+    dead: bool = api("Dead", default=False)
+    pid: int | None = api("Pid")
+    exit_code: int | None = api("ExitCode")
+    error: str | None = api("Error")
+    started_at: str | None = api("StartedAt")
+    finished_at: str | None = api("FinishedAt")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerConfig(Model):
+    image: str | None = api("Image")
+    cmd: tuple[str, ...] | None = api("Cmd", strings)
+    entrypoint: tuple[str, ...] | None = api("Entrypoint", strings)
+    env: tuple[str, ...] = api("Env", strings, ())
+    labels: Mapping[str, str] = api("Labels", string_map, frozen_map({}))
+    tty: bool = api("Tty", default=False)
+    open_stdin: bool = api("OpenStdin", default=False)
+    working_dir: str | None = api("WorkingDir")
+    user: str | None = api("User")
+    hostname: str | None = api("Hostname")
+    stop_signal: str | None = api("StopSignal")
+    stop_timeout: int | None = api("StopTimeout")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerInspectResponse(Model):
+    """``GET /containers/{id}/json``; ``host_config`` and the rest stay as the daemon sent them."""
+
+    id: str = api("Id", default="")
+    name: str | None = api("Name")
+    image: str | None = api("Image")
+    created: str | None = api("Created")
+    platform: str | None = api("Platform")
+    restart_count: int = api("RestartCount", default=0)
+    state: ContainerState = api("State", nested(ContainerState), ContainerState())
+    config: ContainerConfig = api("Config", nested(ContainerConfig), ContainerConfig())
+    host_config: Mapping[str, Any] = api("HostConfig", frozen_map, frozen_map({}))
+    size_rw: int | None = api("SizeRw")
+    size_root_fs: int | None = api("SizeRootFs")
+
+
+Command = str | Sequence[str]
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)b?\s*$", re.IGNORECASE)
+
+
+def byte_size(value: int | str) -> int:
+    """``512m``, ``1g``, ``1024`` as a number of bytes, as the docker CLI reads them."""
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(value)
+    if not match:
+        raise InvalidArgument(f"invalid size {value!r}: expected a number with b, k, m, g or t")
+    return int(float(match[1]) * _UNITS[match[2].lower()])
+
+
+def restart_policy(value: str | Mapping[str, Any]) -> Mapping[str, Any]:
+    """``"on-failure:3"``, ``"always"`` or an Engine ``RestartPolicy`` mapping."""
+    if not isinstance(value, str):
+        return value
+    name, _, retries = value.partition(":")
+    if name not in ("no", "always", "unless-stopped", "on-failure") or (
+        retries and (name != "on-failure" or not retries.isdigit())
+    ):
+        raise InvalidArgument(f"invalid restart policy {value!r}")
+    policy: dict[str, Any] = {"Name": name}
+    if retries:
+        policy["MaximumRetryCount"] = int(retries)
+    return policy
+
+
+def _argv(value: Command | None) -> list[str] | None:
+    if value is None:
+        return None
+    return shlex.split(value) if isinstance(value, str) else list(value)
+
+
+def _env(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
+    if value is None or not isinstance(value, Mapping):
+        return None if value is None else list(value)
+    return [f"{key}={val}" for key, val in value.items()]
+
+
+def _set(body: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body.update({key: value for key, value in fields.items() if value is not None})
+    return body
+
+
+def _merge(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Overlay ``extra`` onto ``body``, merging nested objects rather than replacing them."""
+    for key, value in extra.items():
+        current = body.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            body[key] = _merge(dict(current), value)
+        else:
+            body[key] = value
+    return body
+
+
+def create_body(
+    image: str,
+    command: Command | None = None,
+    *,
+    entrypoint: Command | None = None,
+    env: Mapping[str, str] | Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    tty: bool | None = None,
+    open_stdin: bool | None = None,
+    stdin_once: bool | None = None,
+    working_dir: str | None = None,
+    user: str | None = None,
+    hostname: str | None = None,
+    stop_signal: str | None = None,
+    stop_timeout: int | None = None,
+    network_mode: str | None = None,
+    auto_remove: bool | None = None,
+    binds: Sequence[str] | None = None,
+    mounts: Sequence[Mapping[str, Any]] | None = None,
+    restart: str | Mapping[str, Any] | None = None,
+    memory: int | str | None = None,
+    cpus: float | None = None,
+    privileged: bool | None = None,
+    cap_add: Sequence[str] | None = None,
+    cap_drop: Sequence[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body of ``POST /containers/create``; ``None`` means "not sent"."""
+    if not image:
+        raise InvalidArgument("an image is required to create a container")
+    host_config = _set(
+        {},
+        NetworkMode=network_mode,
+        AutoRemove=auto_remove,
+        Binds=None if binds is None else list(binds),
+        Mounts=None if mounts is None else [dict(m) for m in mounts],
+        RestartPolicy=None if restart is None else dict(restart_policy(restart)),
+        Memory=None if memory is None else byte_size(memory),
+        NanoCpus=None if cpus is None else int(cpus * 1e9),
+        Privileged=privileged,
+        CapAdd=None if cap_add is None else list(cap_add),
+        CapDrop=None if cap_drop is None else list(cap_drop),
+    )
+    body = _set(
+        {"Image": image},
+        Cmd=_argv(command),
+        Entrypoint=_argv(entrypoint),
+        Env=_env(env),
+        Labels=None if labels is None else dict(labels),
+        Tty=tty,
+        OpenStdin=open_stdin,
+        StdinOnce=stdin_once,
+        WorkingDir=working_dir,
+        User=user,
+        Hostname=hostname,
+        StopSignal=stop_signal,
+        StopTimeout=stop_timeout,
+        HostConfig=host_config or None,
+    )
+    return _merge(body, extra) if extra else body
+
+
+class Containers:
+    """``docker.containers``: create, run and manage containers."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        image: str,
+        command: Command | None = None,
+        *,
+        name: str | None = None,
+        platform: str | None = None,
+        **options: Any,
+    ) -> ContainerCreateResponse:
+        """``POST /containers/create``.
+
+        ``options`` are the keyword arguments of :func:`create_body` (entrypoint, env, labels,
+        tty, open_stdin, working_dir, user, stop_signal, stop_timeout, network_mode,
+        auto_remove, binds, mounts, restart, memory, cpus, privileged, cap_add, cap_drop, and
+        ``extra`` for any other Engine field, sent unchanged).
+        """
+        if name is not None:
+            segment(name, "container name")
+        body = create_body(image, command, **options)
+        data = await self._client.request_json(
+            "POST", "/containers/create", params={"name": name, "platform": platform}, json=body
+        )
+        return ContainerCreateResponse.from_api(data)
+
+    async def start(self, container: str) -> bool:
+        """Start a container; ``False`` when it was already running (nothing changed)."""
+        path = f"/containers/{segment(container, 'container')}/start"
+        response = await self._client.request("POST", path, accept=(304,))
+        return response.status_code != 304
+
+    async def stop(
+        self, container: str, *, t: int | None = None, signal: str | None = None
+    ) -> bool:
+        """Stop a container; ``False`` when it was already stopped (nothing changed).
+
+        ``t`` is the grace period in seconds before SIGKILL; when not given the container's
+        own StopTimeout applies, and the request has no read deadline (like the docker CLI).
+        ``signal`` needs API 1.42: older daemons would silently ignore it.
+        """
+        path = f"/containers/{segment(container, 'container')}/stop"
+        if signal is not None:
+            await self._client.require_api_version("1.42", "stop with a signal")
+        timeout = self._grace_timeout(t)
+        response = await self._client.request(
+            "POST", path, params={"t": t, "signal": signal}, timeout=timeout, accept=(304,)
+        )
+        return response.status_code != 304
+
+    def _grace_timeout(self, t: int | None) -> float | None:
+        configured = self._client.config.timeout
+        if t is None or t < 0 or configured is None:
+            return None
+        return t + configured
+
+    async def remove(
+        self, container: str, *, force: bool = False, volumes: bool = False, link: bool = False
+    ) -> None:
+        path = f"/containers/{segment(container, 'container')}"
+        params = {"force": force or None, "v": volumes or None, "link": link or None}
+        await self._client.request("DELETE", path, params=params)
+
+    async def inspect(self, container: str, *, size: bool = False) -> ContainerInspectResponse:
+        path = f"/containers/{segment(container, 'container')}/json"
+        data = await self._client.request_json("GET", path, params={"size": size or None})
+        return ContainerInspectResponse.from_api(data)

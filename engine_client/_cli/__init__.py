@@ -1,0 +1,58 @@
+"""The ``engine-client`` command: a thin front end over the public API.
+
+Each API area registers its subcommands from its own module.  Exit codes: 0 success,
+1 daemon, API or connection error (one line on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import anyio
+
+from .._exceptions import ConfigError, EngineError, InvalidArgument
+from . import containers, system
+from ._common import Command, open_client
+
+__all__ = ["main"]
+
+_AREAS = (system, containers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="engine-client", description="Drive a Docker daemon through the Engine API."
+    )
+    parser.add_argument("--host", "-H", help="daemon address (default: DOCKER_HOST, else the local socket)")
+    parser.add_argument("--api-version", help="pin the API version (default: DOCKER_API_VERSION, else negotiate)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for area in _AREAS:
+        area.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error already
+        return int(exc.code or 0)
+    command: Command = args.func
+    try:
+        return anyio.run(_run, command, args) or 0
+    except (ConfigError, InvalidArgument) as exc:
+        print(f"engine-client: error: {exc}", file=sys.stderr)
+        return 2
+    except EngineError as exc:
+        print(f"engine-client: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(command: Command, args: argparse.Namespace) -> int | None:
+    async with open_client(args) as docker:
+        return await command(docker, args)

@@ -1,0 +1,59 @@
+"""What every subcommand shares: the client, output, and timing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from .._client import Client
+from .._models import Model
+
+Command = Callable[[Client, argparse.Namespace], Awaitable["int | None"]]
+Subcommands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+@asynccontextmanager
+async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
+    async with Client.from_env(host=args.host, api_version=args.api_version) as docker:
+        yield docker
+
+
+def plain(value: Any) -> Any:
+    """A model (or anything holding models) as JSON-ready data; ``raw`` is left out."""
+    if isinstance(value, Model) or is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if f.name != "raw"}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
+    """``data`` as one JSON document with ``--json``; otherwise ``text`` (or the data)."""
+    if args.json or text is None:
+        print(json.dumps(plain(data), indent=None if args.json else 2, sort_keys=True))
+    else:
+        print(text)
+
+
+def short(container_id: str) -> str:
+    return container_id[:12]
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    def ms(self) -> float:
+        return (time.perf_counter() - self._start) * 1000
+
+
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)

@@ -1,0 +1,190 @@
+"""Every error engine_client raises, in one tree.
+
+    EngineError
+    ├── ConfigError          bad DOCKER_HOST, DOCKER_API_VERSION, ... (also a ValueError)
+    ├── InvalidArgument      a value refused before any request is sent (also a ValueError)
+    ├── APIVersionError      the daemon's or the negotiated API version cannot do what was asked
+    ├── TransportError       nothing usable came back from the daemon
+    │   ├── EngineConnectionError   cannot connect (not running, permission denied, ...)
+    │   ├── EngineTimeout           connect, read or write deadline passed
+    │   └── StreamError             a stream broke off or carried malformed data
+    └── APIError             the daemon answered with an error status
+        ├── BadRequest       400
+        ├── Unauthorized     401
+        ├── Forbidden        403
+        ├── NotFound         404
+        ├── Conflict         409
+        └── ServerError      5xx
+
+Using a closed client is a programming error and raises ``ClientClosedError``, a ``RuntimeError``
+outside this tree.  Errors are classified by status code, never by the daemon's wording, which
+differs between daemon versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import httpx
+
+__all__ = [
+    "APIError",
+    "APIVersionError",
+    "BadRequest",
+    "ClientClosedError",
+    "ConfigError",
+    "Conflict",
+    "EngineConnectionError",
+    "EngineError",
+    "EngineTimeout",
+    "Forbidden",
+    "InvalidArgument",
+    "NotFound",
+    "ServerError",
+    "StreamError",
+    "TransportError",
+    "Unauthorized",
+]
+
+
+class EngineError(Exception):
+    """Base class of every error engine_client raises on purpose."""
+
+
+class ConfigError(EngineError, ValueError):
+    """The configuration (environment or arguments) cannot be used."""
+
+
+class InvalidArgument(EngineError, ValueError):
+    """An argument was refused before anything was sent to the daemon."""
+
+
+class APIVersionError(EngineError):
+    """The API version in use cannot do what was asked, or the daemon's is out of range."""
+
+
+class TransportError(EngineError):
+    """The exchange with the daemon failed below HTTP status level."""
+
+
+class EngineConnectionError(TransportError):
+    """The daemon could not be reached."""
+
+
+class EngineTimeout(TransportError):
+    """A connect, read or write deadline passed."""
+
+
+class StreamError(TransportError):
+    """A response stream ended early or carried data that cannot be decoded."""
+
+
+class ClientClosedError(RuntimeError):
+    """The client was used after ``aclose()``."""
+
+
+class APIError(EngineError):
+    """The daemon answered with an error status.
+
+    ``message`` is the daemon's own text (from a JSON body, a plain-text body, or the status
+    line when the body was empty).
+    """
+
+    def __init__(self, status_code: int, message: str, method: str, path: str) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.method = method
+        self.path = path
+        super().__init__(f"{message} ({status_code} on {method} {path})")
+
+
+class BadRequest(APIError):
+    """400: the daemon refused the parameters."""
+
+
+class Unauthorized(APIError):
+    """401: the daemon (or a registry behind it) wants credentials."""
+
+
+class Forbidden(APIError):
+    """403: the operation is not allowed on this object."""
+
+
+class NotFound(APIError):
+    """404: no such object (or no such endpoint)."""
+
+
+class Conflict(APIError):
+    """409: the object's state or name conflicts with the request."""
+
+
+class ServerError(APIError):
+    """5xx: the daemon failed."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+}
+
+
+def error_class(status_code: int) -> type[APIError]:
+    if status_code >= 500:
+        return ServerError
+    return _BY_STATUS.get(status_code, APIError)
+
+
+def daemon_message(status_code: int, reason: str, body: bytes) -> str:
+    """The daemon's message from a JSON, plain-text or empty error body."""
+    text = body.decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        with contextlib.suppress(ValueError):
+            data = json.loads(text)
+            if isinstance(data, dict) and isinstance(data.get("message"), str):
+                return str(data["message"]).strip()
+    return text or f"{status_code} {reason}".strip()
+
+
+def api_error(response: httpx.Response, method: str, path: str) -> APIError:
+    """The typed error for a response that has been read."""
+    status = response.status_code
+    message = daemon_message(status, response.reason_phrase, response.content)
+    return error_class(status)(status, message, method, path)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextlib.contextmanager
+def transport_errors(host: str) -> Iterator[None]:
+    """Translate httpx's errors into ours at the single boundary where they can occur."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise EngineTimeout(f"timed out talking to the Docker daemon at {host}") from exc
+    except httpx.ConnectError as exc:
+        if _caused_by(exc, PermissionError):
+            raise EngineConnectionError(
+                f"permission denied connecting to the Docker daemon at {host}; "
+                "is your user allowed to use the socket?"
+            ) from exc
+        raise EngineConnectionError(
+            f"cannot connect to the Docker daemon at {host}; is it running?"
+        ) from exc
+    except httpx.UnsupportedProtocol as exc:
+        raise EngineConnectionError(f"cannot talk to {host}: {exc}") from exc
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        raise StreamError(f"the connection to the Docker daemon at {host} broke: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise TransportError(f"error talking to the Docker daemon at {host}: {exc}") from exc

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 import anyio
+import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
 from . import containers, system
@@ -34,13 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> int:
+    """Run the CLI; ``transport`` replaces the connection to the daemon (for tests)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error already
         return int(exc.code or 0)
     command: Command = args.func
+    args.transport = transport
     try:
         return anyio.run(_run, command, args) or 0
     except (ConfigError, InvalidArgument) as exc:

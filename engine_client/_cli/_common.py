@@ -20,7 +20,9 @@ Subcommands = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 @asynccontextmanager
 async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
-    async with Client.from_env(host=args.host, api_version=args.api_version) as docker:
+    async with Client.from_env(
+        host=args.host, api_version=args.api_version, transport=getattr(args, "transport", None)
+    ) as docker:
         yield docker
 
 

@@ -35,9 +35,6 @@ from ._exceptions import Unauthorized as Unauthorized
 from ._models import Model as Model
 
 __all__ = [
-    "DEFAULT_HOST",
-    "MAX_API_VERSION",
-    "MIN_API_VERSION",
     "APIError",
     "APIVersionError",
     "BadRequest",
@@ -52,12 +49,15 @@ __all__ = [
     "ContainerInspectResponse",
     "ContainerState",
     "Containers",
+    "DEFAULT_HOST",
     "Endpoint",
     "EngineConnectionError",
     "EngineError",
     "EngineTimeout",
     "Forbidden",
     "InvalidArgument",
+    "MAX_API_VERSION",
+    "MIN_API_VERSION",
     "Model",
     "NotFound",
     "Ping",

@@ -1,0 +1,64 @@
+import pytest
+
+from engine_client import DEFAULT_HOST, Client, ClientConfig, ConfigError, Endpoint
+
+
+@pytest.mark.parametrize(
+    ("host", "scheme", "address", "base_path"),
+    [
+        ("", "unix", "/var/run/docker.sock", ""),
+        ("unix://", "unix", "/var/run/docker.sock", ""),
+        ("unix:///var/run/docker.sock", "unix", "/var/run/docker.sock", ""),
+        ("unix:///run/other.sock/", "unix", "/run/other.sock", ""),
+        ("tcp://127.0.0.1:2376", "tcp", "127.0.0.1:2376", ""),
+        ("tcp://docker.example", "tcp", "docker.example:2375", ""),
+        ("tcp://127.0.0.1:2375/", "tcp", "127.0.0.1:2375", ""),
+        ("tcp://127.0.0.1:2375/prefix/", "tcp", "127.0.0.1:2375", "/prefix"),
+        ("TCP://[::1]:2375", "tcp", "[::1]:2375", ""),
+    ],
+)
+def test_docker_host_forms(host: str, scheme: str, address: str, base_path: str) -> None:
+    assert Endpoint.parse(host) == Endpoint(scheme, address, base_path)
+
+
+@pytest.mark.parametrize("host", ["http://127.0.0.1:2375", "foo://bar", "127.0.0.1:2375", "unix://relative.sock"])
+def test_unsupported_host_is_a_clear_error_naming_the_value(host: str) -> None:
+    with pytest.raises(ConfigError, match=host.replace(".", r"\.")):
+        ClientConfig(host=host)
+
+
+@pytest.mark.parametrize("host", ["npipe:////./pipe/docker_engine", "fd://"])
+def test_windows_and_socket_activation_hosts_are_refused(host: str) -> None:
+    with pytest.raises(ConfigError, match="not supported on this platform"):
+        ClientConfig(host=host)
+
+
+def test_environment_is_read() -> None:
+    config = ClientConfig.from_env({"DOCKER_HOST": "tcp://10.0.0.1:2375", "DOCKER_API_VERSION": "v1.43"})
+    assert config.host == "tcp://10.0.0.1:2375"
+    assert config.api_version == "1.43"
+
+
+def test_explicit_arguments_win_over_environment() -> None:
+    env = {"DOCKER_HOST": "tcp://10.0.0.1:2375", "DOCKER_API_VERSION": "1.43"}
+    config = ClientConfig.from_env(env, host="unix:///tmp/x.sock", api_version="1.44")
+    assert (config.host, config.api_version) == ("unix:///tmp/x.sock", "1.44")
+
+
+def test_defaults_without_environment() -> None:
+    config = ClientConfig.from_env({})
+    assert config.host == DEFAULT_HOST
+    assert config.api_version is None
+
+
+@pytest.mark.parametrize("value", ["1", "latest", "1.4x", "v"])
+def test_invalid_api_version_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="invalid API version"):
+        ClientConfig(api_version=value)
+
+
+def test_constructing_a_client_does_no_io(tmp_path: object) -> None:
+    # No daemon and no socket file: nothing may be attempted before the first call.
+    client = Client(ClientConfig(host="unix:///nonexistent/engine-client.sock"))
+    assert not client.closed
+    assert "unix:///nonexistent/engine-client.sock" in repr(client)

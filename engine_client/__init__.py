@@ -5,6 +5,8 @@ from ._api.containers import ContainerCreateResponse as ContainerCreateResponse
 from ._api.containers import ContainerInspectResponse as ContainerInspectResponse
 from ._api.containers import Containers as Containers
 from ._api.containers import ContainerState as ContainerState
+from ._api.containers import ContainerWait as ContainerWait
+from ._api.containers import ContainerWaitResponse as ContainerWaitResponse
 from ._api.system import ComponentVersion as ComponentVersion
 from ._api.system import Ping as Ping
 from ._api.system import System as System
@@ -48,6 +50,8 @@ __all__ = [
     "ContainerCreateResponse",
     "ContainerInspectResponse",
     "ContainerState",
+    "ContainerWait",
+    "ContainerWaitResponse",
     "Containers",
     "DEFAULT_HOST",
     "Endpoint",

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import InvalidArgument
+from .._exceptions import InvalidArgument, StreamError
 from .._models import Model, api, frozen_map, nested, string_map, strings
 from .._paths import segment
 
 if TYPE_CHECKING:
-    from .._client import Client
+    from .._client import Client, ResponseStream
 
 __all__ = [
     "ContainerConfig",
     "ContainerCreateResponse",
     "ContainerInspectResponse",
     "ContainerState",
+    "ContainerWait",
+    "ContainerWaitResponse",
     "Containers",
 ]
 
@@ -76,6 +80,39 @@ class ContainerInspectResponse(Model):
     host_config: Mapping[str, Any] = api("HostConfig", frozen_map, frozen_map({}))
     size_rw: int | None = api("SizeRw")
     size_root_fs: int | None = api("SizeRootFs")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerWaitResponse(Model):
+    """``POST /containers/{id}/wait``: the exit code, and the daemon's error if waiting failed."""
+
+    status_code: int = api("StatusCode", default=0)
+    error: str | None = api("Error.Message", lambda text: str(text) or None)
+
+
+WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+
+
+class ContainerWait:
+    """A wait the daemon has registered; :meth:`result` blocks until its condition is met."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: ResponseStream) -> None:
+        self._stream = stream
+
+    async def result(self) -> ContainerWaitResponse:
+        body = bytearray()
+        async for chunk in self._stream:
+            body += chunk
+        text = bytes(body).strip()
+        if not text:
+            raise StreamError("the daemon closed the wait without sending a result")
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise StreamError(f"malformed wait result from the daemon: {text[:200]!r}") from exc
+        return ContainerWaitResponse.from_api(data)
 
 
 Command = str | Sequence[str]
@@ -270,3 +307,34 @@ class Containers:
         path = f"/containers/{segment(container, 'container')}/json"
         data = await self._client.request_json("GET", path, params={"size": size or None})
         return ContainerInspectResponse.from_api(data)
+
+    @asynccontextmanager
+    async def waiting(
+        self, container: str, *, condition: str = "not-running"
+    ) -> AsyncIterator[ContainerWait]:
+        """Register a wait, run the block, then ``await w.result()`` for the outcome.
+
+        The block runs only after the daemon has answered with headers, which it does once
+        the wait is registered, so an exit (or removal) caused inside the block is never
+        missed.  This is the pattern for a container created with ``auto_remove=True``::
+
+            async with docker.containers.waiting(cid, condition="removed") as w:
+                await docker.containers.start(cid)
+                result = await w.result()  # inside the block: leaving it closes the wait
+
+        ``condition``: ``not-running`` (returns at once if the container is stopped),
+        ``next-exit`` (the next exit, even if stopped now) or ``removed``.  The result has no
+        read deadline.  Leaving the block closes the connection, cancelling the wait.
+        """
+        if condition not in WAIT_CONDITIONS:  # API 1.41 daemons silently ignore a bad one
+            raise InvalidArgument(
+                f"invalid wait condition {condition!r}: expected one of {', '.join(WAIT_CONDITIONS)}"
+            )
+        path = f"/containers/{segment(container, 'container')}/wait"
+        async with self._client.stream("POST", path, params={"condition": condition}) as stream:
+            yield ContainerWait(stream)
+
+    async def wait(self, container: str, *, condition: str = "not-running") -> ContainerWaitResponse:
+        """Block until the container meets ``condition``; see :meth:`waiting`."""
+        async with self.waiting(container, condition=condition) as registered:
+            return await registered.result()

@@ -13,7 +13,7 @@ from .._exceptions import EngineError
 from ._common import Stopwatch, Subcommands, emit, plain, short
 
 
-def register(commands: Subcommands) -> None:  # type: ignore[valid-type]
+def register(commands: Subcommands) -> None:
     create_parser = commands.add_parser("create", help="create a container")
     _add_create_arguments(create_parser)
     create_parser.set_defaults(func=create)

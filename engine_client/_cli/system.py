@@ -8,7 +8,7 @@ from .._client import Client
 from ._common import Subcommands, emit
 
 
-def register(commands: Subcommands) -> None:  # type: ignore[valid-type]
+def register(commands: Subcommands) -> None:
     commands.add_parser("ping", help="check that the daemon answers").set_defaults(func=ping)
     commands.add_parser("version", help="show the daemon's version").set_defaults(func=version)
 

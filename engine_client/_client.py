@@ -9,16 +9,18 @@ daemon was replaced underneath a long-running process.
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, Final, Union
+from typing import Any, Final, Union, cast
 
 import anyio
 import httpx
 
 from ._api.containers import Containers
+from ._api.networks import Networks
 from ._api.system import Ping, System
+from ._api.volumes import Volumes
 from ._config import (
     DEFAULT_TIMEOUT,
     MAX_API_VERSION,
@@ -82,14 +84,21 @@ class ResponseStream:
         return self.response.status_code
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        chunks = self.response.aiter_raw()
-        while True:
-            try:
-                with transport_errors(self._host):
-                    chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            yield chunk
+        # httpx implements aiter_raw as an async generator; it is typed as an iterator.
+        chunks = cast(AsyncGenerator[bytes, None], self.response.aiter_raw())
+        try:
+            while True:
+                try:
+                    with transport_errors(self._host):
+                        chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield chunk
+        finally:
+            # Left early (an error in the consumer, a break): close httpx's generator now
+            # rather than leaving it to the garbage collector (trio warns about that).
+            with anyio.CancelScope(shield=True):
+                await chunks.aclose()
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
@@ -122,6 +131,8 @@ class Client:
         self._closed = False
         self.system = System(self)
         self.containers = Containers(self)
+        self.networks = Networks(self)
+        self.volumes = Volumes(self)
 
     @classmethod
     def from_env(

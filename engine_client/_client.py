@@ -18,6 +18,7 @@ import anyio
 import httpx
 
 from ._api.containers import Containers
+from ._api.images import Images
 from ._api.networks import Networks
 from ._api.system import Ping, System
 from ._api.volumes import Volumes
@@ -131,6 +132,7 @@ class Client:
         self._closed = False
         self.system = System(self)
         self.containers = Containers(self)
+        self.images = Images(self)
         self.networks = Networks(self)
         self.volumes = Volumes(self)
 

@@ -4,6 +4,7 @@
     ├── ConfigError          bad DOCKER_HOST, DOCKER_API_VERSION, ... (also a ValueError)
     ├── InvalidArgument      a value refused before any request is sent (also a ValueError)
     ├── APIVersionError      the daemon's or the negotiated API version cannot do what was asked
+    ├── CredentialsError     registry credentials cannot be read (config file, credential helper)
     ├── TransportError       nothing usable came back from the daemon
     │   ├── EngineConnectionError   cannot connect (not running, permission denied, ...)
     │   ├── EngineTimeout           connect, read or write deadline passed
@@ -14,7 +15,9 @@
         ├── Forbidden        403
         ├── NotFound         404
         ├── Conflict         409
-        └── ServerError      5xx
+        ├── ServerError      5xx
+        └── StreamedError    an error reported inside a 200 progress stream (pull, push, build,
+                             load, import): the stream's ``errorDetail`` message and code
 
 Using a closed client is a programming error and raises ``ClientClosedError``, a ``RuntimeError``
 outside this tree.  Errors are classified by status code, never by the daemon's wording, which
@@ -36,6 +39,7 @@ __all__ = [
     "ClientClosedError",
     "ConfigError",
     "Conflict",
+    "CredentialsError",
     "EngineConnectionError",
     "EngineError",
     "EngineTimeout",
@@ -44,6 +48,7 @@ __all__ = [
     "NotFound",
     "ServerError",
     "StreamError",
+    "StreamedError",
     "TransportError",
     "Unauthorized",
 ]
@@ -63,6 +68,11 @@ class InvalidArgument(EngineError, ValueError):
 
 class APIVersionError(EngineError):
     """The API version in use cannot do what was asked, or the daemon's is out of range."""
+
+
+class CredentialsError(EngineError):
+    """Registry credentials could not be obtained: unreadable config file, missing or failing
+    credential helper.  The message never contains a credential."""
 
 
 class TransportError(EngineError):
@@ -122,6 +132,22 @@ class Conflict(APIError):
 
 class ServerError(APIError):
     """5xx: the daemon failed."""
+
+
+class StreamedError(APIError):
+    """The daemon answered 200 and then reported a failure inside the progress stream.
+
+    ``message`` and ``code`` come from the stream's ``errorDetail`` (``code`` is ``None`` when
+    the daemon sent none; a failed build step gives its exit status).  ``status_code`` is the
+    HTTP status of the stream, normally 200.
+    """
+
+    def __init__(
+        self, status_code: int, message: str, method: str, path: str, code: int | None = None
+    ) -> None:
+        self.code = code
+        APIError.__init__(self, status_code, message, method, path)
+        self.args = (f"{message} (reported in the response stream of {method} {path})",)
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

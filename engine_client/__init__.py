@@ -1,5 +1,7 @@
 """engine_client: an async client for the Docker Engine API over the daemon's socket."""
 
+from ._api.container_streams import ContainerStreams as ContainerStreams
+from ._api.container_streams import RunResult as RunResult
 from ._api.containers import ContainerConfig as ContainerConfig
 from ._api.containers import ContainerCreateResponse as ContainerCreateResponse
 from ._api.containers import ContainerInspectResponse as ContainerInspectResponse
@@ -7,6 +9,11 @@ from ._api.containers import Containers as Containers
 from ._api.containers import ContainerState as ContainerState
 from ._api.containers import ContainerWait as ContainerWait
 from ._api.containers import ContainerWaitResponse as ContainerWaitResponse
+from ._api.exec import Exec as Exec
+from ._api.exec import ExecCreateResponse as ExecCreateResponse
+from ._api.exec import ExecInspectResponse as ExecInspectResponse
+from ._api.exec import ExecProcessConfig as ExecProcessConfig
+from ._api.exec import ExecResult as ExecResult
 from ._api.system import ComponentVersion as ComponentVersion
 from ._api.system import Ping as Ping
 from ._api.system import System as System
@@ -34,11 +41,18 @@ from ._exceptions import ServerError as ServerError
 from ._exceptions import StreamError as StreamError
 from ._exceptions import TransportError as TransportError
 from ._exceptions import Unauthorized as Unauthorized
+from ._hijack import AttachedStream as AttachedStream
 from ._models import Model as Model
+from ._streams import Frame as Frame
+from ._streams import FrameStream as FrameStream
+from ._streams import Output as Output
+from ._streams import StreamType as StreamType
+from ._streams import TextDecoder as TextDecoder
 
 __all__ = [
     "APIError",
     "APIVersionError",
+    "AttachedStream",
     "BadRequest",
     "Client",
     "ClientClosedError",
@@ -50,6 +64,7 @@ __all__ = [
     "ContainerCreateResponse",
     "ContainerInspectResponse",
     "ContainerState",
+    "ContainerStreams",
     "ContainerWait",
     "ContainerWaitResponse",
     "Containers",
@@ -58,18 +73,29 @@ __all__ = [
     "EngineConnectionError",
     "EngineError",
     "EngineTimeout",
+    "Exec",
+    "ExecCreateResponse",
+    "ExecInspectResponse",
+    "ExecProcessConfig",
+    "ExecResult",
     "Forbidden",
+    "Frame",
+    "FrameStream",
     "InvalidArgument",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
     "Model",
     "NotFound",
+    "Output",
     "Ping",
     "ResponseStream",
+    "RunResult",
     "ServerError",
     "StreamError",
+    "StreamType",
     "System",
     "SystemVersion",
+    "TextDecoder",
     "TransportError",
     "Unauthorized",
 ]

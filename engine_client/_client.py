@@ -18,6 +18,7 @@ import anyio
 import httpx
 
 from ._api.containers import Containers
+from ._api.exec import Exec
 from ._api.images import Images
 from ._api.networks import Networks
 from ._api.system import Ping, System
@@ -33,9 +34,11 @@ from ._config import (
 from ._exceptions import (
     APIVersionError,
     ClientClosedError,
+    StreamError,
     api_error,
     transport_errors,
 )
+from ._hijack import NetworkStream, refused_upgrade
 from ._transport import base_url, default_transport
 
 __all__ = ["Client", "ResponseStream"]
@@ -50,6 +53,8 @@ class _Default:
 DEFAULT: Final = _Default()
 
 Timeout = Union[float, None, _Default]
+#: Every status: an upgrade request handles its own errors (``refused_upgrade``).
+_ANY_STATUS = range(100, 600)
 QueryValue = Union[str, int, float, bool, Sequence[str], None]
 Query = Mapping[str, QueryValue]
 Content = Union[bytes, AsyncIterator[bytes], None]
@@ -132,6 +137,7 @@ class Client:
         self._closed = False
         self.system = System(self)
         self.containers = Containers(self)
+        self.exec = Exec(self)
         self.images = Images(self)
         self.networks = Networks(self)
         self.volumes = Volumes(self)
@@ -274,6 +280,43 @@ class Client:
             yield stream
         finally:
             await stream.aclose()
+
+    @asynccontextmanager
+    async def upgrade(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        json: Any = None,
+    ) -> AsyncIterator[NetworkStream]:
+        """Send a request that hijacks the connection (attach, exec start); yield the connection.
+
+        The request carries ``Upgrade: tcp``; the daemon answers ``101`` and the connection
+        becomes a raw pipe, with no read deadline.  Any other answer raises the
+        :class:`APIError` for its status, quoting the daemon's text.  Leaving the block, by any
+        route, closes the connection.
+        """
+        headers = {"Upgrade": "tcp", "Connection": "Upgrade"}
+        response = await self._send(
+            method, path, params, json, None, headers, None, _ANY_STATUS, True, stream=True
+        )
+        try:
+            if response.status_code != 101:
+                raise await refused_upgrade(
+                    response, method, response.request.url.path, self.config.timeout
+                )
+            network = response.extensions.get("network_stream")
+            if network is None:
+                raise StreamError("the transport did not hand over the upgraded connection")
+            try:
+                yield network
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await network.aclose()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
 
     async def _send(
         self,

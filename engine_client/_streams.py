@@ -7,20 +7,35 @@ sizes, and they return whole items.  Each keeps one buffer and discards consumed
 
 from __future__ import annotations
 
+import codecs
 import enum
 import json
-from collections.abc import AsyncIterable, AsyncIterator
+import struct
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._exceptions import StreamError
 
-__all__ = ["Frame", "FrameDecoder", "JSONLinesDecoder", "StreamType", "demux", "json_lines"]
+__all__ = [
+    "Frame",
+    "FrameDecoder",
+    "FrameStream",
+    "JSONLinesDecoder",
+    "Output",
+    "StreamType",
+    "TextDecoder",
+    "collect",
+    "demux",
+    "json_lines",
+]
 
 #: Largest frame or JSON line accepted before allocating for it.
 MAX_ITEM_SIZE = 64 * 1024 * 1024
 
 _HEADER_SIZE = 8
+_HEADER = struct.Struct(">BBHI")  # stream type, two padding fields that must be zero, length
 
 
 class StreamType(enum.IntEnum):
@@ -32,6 +47,9 @@ class StreamType(enum.IntEnum):
     SYSTEM = 3  # an error the daemon writes in-band, e.g. while reading logs
 
 
+_STREAM_TYPES = tuple(StreamType)
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One frame of a container's output: which stream it came from, and its bytes."""
@@ -41,7 +59,11 @@ class Frame:
 
 
 class FrameDecoder:
-    """Splits a multiplexed stream: 8-byte header (type, 3 zero bytes, big-endian length)."""
+    """Splits a multiplexed stream: 8-byte header (type, 3 zero bytes, big-endian length).
+
+    A frame's size is checked against ``max_size`` as soon as its header is complete, before
+    its payload is buffered.
+    """
 
     __slots__ = ("_buffer", "_max_size")
 
@@ -54,18 +76,21 @@ class FrameDecoder:
         buffer += data
         frames: list[Frame] = []
         position, end = 0, len(buffer)
-        while end - position >= _HEADER_SIZE:
-            kind = buffer[position]
-            size = int.from_bytes(buffer[position + 4 : position + 8], "big")
-            if kind > StreamType.SYSTEM or buffer[position + 1 : position + 4] != b"\0\0\0":
-                raise StreamError(f"malformed stream frame header {bytes(buffer[position:position + 8])!r}")
-            if size > self._max_size:
-                raise StreamError(f"stream frame of {size} bytes exceeds the limit of {self._max_size}")
-            start = position + _HEADER_SIZE
-            if end - start < size:
-                break
-            frames.append(Frame(StreamType(kind), bytes(buffer[start : start + size])))
-            position = start + size
+        with memoryview(buffer) as view:
+            while end - position >= _HEADER_SIZE:
+                kind, pad, pad2, size = _HEADER.unpack_from(view, position)
+                if kind >= len(_STREAM_TYPES) or pad or pad2:
+                    header = bytes(view[position : position + _HEADER_SIZE])
+                    raise StreamError(f"malformed stream frame header {header!r}")
+                if size > self._max_size:
+                    raise StreamError(
+                        f"stream frame of {size} bytes exceeds the limit of {self._max_size}"
+                    )
+                start = position + _HEADER_SIZE
+                if end - start < size:
+                    break
+                frames.append(Frame(_STREAM_TYPES[kind], bytes(view[start : start + size])))
+                position = start + size
         if position:
             del buffer[:position]
         return frames
@@ -138,3 +163,93 @@ async def json_lines(chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE
             yield item
     for item in decoder.close():
         yield item
+
+
+Read = Callable[[], Awaitable[bytes]]
+
+
+class FrameStream:
+    """An async iterator of :class:`Frame` over a byte source that returns ``b""`` at its end.
+
+    Multiplexed unless ``tty``: a TTY stream carries stdout and stderr merged and unframed, so
+    each chunk is passed on as it arrives, as one ``STDOUT`` frame.  Whether a stream is a TTY
+    stream comes from the container's (or exec's) ``Tty`` setting, never from a Content-Type.
+    A multiplexed stream that ends inside a frame raises :class:`StreamError`.
+    """
+
+    __slots__ = ("_decoder", "_done", "_pending", "_read", "tty")
+
+    def __init__(self, read: Read, *, tty: bool, max_size: int = MAX_ITEM_SIZE) -> None:
+        self._read = read
+        self.tty = tty
+        self._decoder = None if tty else FrameDecoder(max_size)
+        self._pending: deque[Frame] = deque()
+        self._done = False
+
+    def __aiter__(self) -> FrameStream:
+        return self
+
+    async def __anext__(self) -> Frame:
+        while not self._pending:
+            if self._done:
+                raise StopAsyncIteration
+            chunk = await self._read()
+            if not chunk:
+                self._done = True
+                if self._decoder is not None:
+                    self._decoder.close()
+            elif self._decoder is None:
+                return Frame(StreamType.STDOUT, chunk)
+            else:
+                self._pending.extend(self._decoder.feed(chunk))
+        return self._pending.popleft()
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A process's whole output, as bytes (a TTY process has everything in ``stdout``)."""
+
+    stdout: bytes
+    stderr: bytes
+
+
+async def collect(frames: AsyncIterable[Frame]) -> Output:
+    """Read ``frames`` to their end; ``SYSTEM`` frames (the daemon's own errors) go to stderr."""
+    stdout, stderr = bytearray(), bytearray()
+    async for frame in frames:
+        (stdout if frame.stream == StreamType.STDOUT else stderr).extend(frame.data)
+    return Output(bytes(stdout), bytes(stderr))
+
+
+class TextDecoder:
+    """Decodes frames to text, one incremental decoder per stream.
+
+    A character whose bytes are split across two frames of the same stream is decoded whole
+    once its last byte arrives; ``flush`` returns what is left at the end of a stream::
+
+        decoder = TextDecoder()
+        async for frame in frames:
+            print(decoder.decode(frame), end="")
+    """
+
+    __slots__ = ("_decoders", "_encoding", "_errors")
+
+    def __init__(self, encoding: str = "utf-8", errors: str = "replace") -> None:
+        codecs.lookup(encoding)  # an unknown encoding fails here, not at the first frame
+        self._encoding = encoding
+        self._errors = errors
+        self._decoders: dict[StreamType, codecs.IncrementalDecoder] = {}
+
+    def decode(self, frame: Frame) -> str:
+        return self._decoder(frame.stream).decode(frame.data)
+
+    def flush(self, stream: StreamType = StreamType.STDOUT) -> str:
+        """The end of ``stream``: bytes of an unfinished character are decoded with ``errors``."""
+        return self._decoder(stream).decode(b"", final=True)
+
+    def _decoder(self, stream: StreamType) -> codecs.IncrementalDecoder:
+        decoder = self._decoders.get(stream)
+        if decoder is None:
+            decoder = codecs.getincrementaldecoder(self._encoding)(self._errors)
+            self._decoders[stream] = decoder
+        return decoder

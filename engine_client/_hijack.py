@@ -1,0 +1,158 @@
+"""Hijacked connections: attach and exec start turn the HTTP connection into a raw pipe.
+
+The daemon answers ``101 UPGRADED`` and from then on the socket carries the process's stdin one
+way and its output (multiplexed frames, or raw bytes for a TTY) the other.  The transport hands
+the connection over through the response's public ``network_stream`` extension; only the
+interface below is used, so any transport that provides it works.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Protocol
+
+import anyio
+import httpx
+
+from ._exceptions import APIError, EngineError, StreamError, daemon_message, error_class
+from ._streams import MAX_ITEM_SIZE, Frame, FrameStream, Output, collect
+
+__all__ = ["AttachedStream", "NetworkStream", "close_write", "refused_upgrade"]
+
+_READ_SIZE = 64 * 1024
+#: Most of a refused upgrade's body that is read: it is meant to be a short error text.
+_MAX_ERROR_BODY = 64 * 1024
+
+
+class NetworkStream(Protocol):
+    """The connection a transport hands over after ``101``: httpcore's ``network_stream``."""
+
+    async def read(self, max_bytes: int) -> bytes: ...
+
+    async def write(self, buffer: bytes) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+    def get_extra_info(self, info: str) -> Any: ...
+
+
+def close_write(stream: NetworkStream) -> None:
+    """Half-close: the process sees EOF on its stdin, and its output keeps flowing back."""
+    sock = stream.get_extra_info("socket")
+    if sock is None:
+        raise StreamError("this connection cannot be half-closed: the transport exposes no socket")
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError as exc:
+        raise StreamError(f"could not close the process's stdin: {exc}") from exc
+
+
+async def refused_upgrade(
+    response: httpx.Response, method: str, path: str, timeout: float | None
+) -> APIError:
+    """The error for an answer other than ``101``, quoting the daemon's text.
+
+    After deciding to hijack, the daemon writes errors as plain text straight onto the
+    connection, with no length, and closes it: the body is read to its end, within the
+    client's ordinary timeout and a size bound (a 200 without upgrade carries the stream).
+    """
+    body = bytearray()
+    with anyio.move_on_after(timeout):
+        try:
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) >= _MAX_ERROR_BODY:
+                    break
+        except httpx.TransportError:
+            pass  # whatever arrived before the connection broke is the message
+    status = response.status_code
+    message = daemon_message(status, response.reason_phrase, bytes(body[:_MAX_ERROR_BODY]))
+    if status < 400:
+        detail = f": {message[:200]}" if body.strip() else ""
+        message = (
+            f"the daemon answered {status} {response.reason_phrase} instead of "
+            f"101 Switching Protocols; a proxy between this client and the daemon may be "
+            f"interfering with the connection upgrade{detail}"
+        )
+    return error_class(status)(status, message, method, path)
+
+
+class AttachedStream:
+    """A process's stdin, stdout and stderr over a hijacked connection (attach, exec start).
+
+    Iterate it for :class:`Frame` objects until the process's output ends; ``write`` sends to
+    its stdin and ``close_stdin`` delivers EOF there while output keeps arriving.  With a TTY
+    the output is passed on raw, as it arrives, as ``STDOUT`` frames.  Reading has no deadline.
+    A connection that breaks raises :class:`StreamError`; an output that ends normally ends
+    the iteration.  The stream is closed by the ``async with`` block that produced it.
+    """
+
+    __slots__ = ("_frames", "_network", "tty")
+
+    def __init__(self, network: NetworkStream, *, tty: bool, max_size: int = MAX_ITEM_SIZE) -> None:
+        self._network = network
+        self.tty = tty
+        self._frames = FrameStream(self._read, tty=tty, max_size=max_size)
+
+    def __aiter__(self) -> AttachedStream:
+        return self
+
+    async def __anext__(self) -> Frame:
+        return await self._frames.__anext__()
+
+    async def write(self, data: bytes) -> None:
+        """Send ``data`` to the process's stdin."""
+        try:
+            await self._network.write(data)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise StreamError(f"the connection broke while writing to stdin: {exc!r}") from exc
+
+    async def close_stdin(self) -> None:
+        """Deliver EOF to the process's stdin (``cat`` and ``wc`` then finish).
+
+        Not for a TTY: there the daemon stops forwarding output once stdin is closed, and
+        the process sees EOF only from the terminal's EOF character (``b"\\x04"`` at the
+        start of a line).
+        """
+        close_write(self._network)
+
+    async def collect(self, stdin: bytes | None = None) -> Output:
+        """Send ``stdin`` (if given) and then EOF, while reading all output to its end.
+
+        With a TTY, stdin is sent without closing it (see :meth:`close_stdin`): end it with
+        ``b"\\x04"`` for a process that reads to EOF.  A process that exits without reading
+        all of its stdin is not an error: its output and exit code tell what happened, as
+        with ``docker run -i``.
+        """
+        if stdin is None:
+            return await collect(self)
+        failure: EngineError | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._send_all, stdin)
+            try:
+                output = await collect(self)
+            except EngineError as exc:  # raised as itself, not inside an exception group
+                failure = exc
+            tasks.cancel_scope.cancel()  # once output has ended, stdin no longer matters
+        if failure is not None:
+            raise failure
+        return output
+
+    async def _send_all(self, data: bytes) -> None:
+        try:
+            if data:
+                await self.write(data)
+            if not self.tty:
+                await self.close_stdin()
+        except StreamError:
+            pass  # the process closed its stdin or exited; reading reports any real failure
+
+    async def _read(self) -> bytes:
+        try:
+            return await self._network.read(_READ_SIZE)
+        except EngineError:
+            raise
+        except Exception as exc:  # the transport's own error types: httpcore's, anyio's, OSError
+            raise StreamError(f"the connection broke while reading output: {exc!r}") from exc

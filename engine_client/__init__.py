@@ -14,10 +14,23 @@ from ._api.exec import ExecCreateResponse as ExecCreateResponse
 from ._api.exec import ExecInspectResponse as ExecInspectResponse
 from ._api.exec import ExecProcessConfig as ExecProcessConfig
 from ._api.exec import ExecResult as ExecResult
+from ._api.networks import Network as Network
+from ._api.networks import NetworkCreateResponse as NetworkCreateResponse
+from ._api.networks import NetworkPruneResponse as NetworkPruneResponse
+from ._api.networks import Networks as Networks
+from ._api.system import AuthResponse as AuthResponse
 from ._api.system import ComponentVersion as ComponentVersion
+from ._api.system import DiskUsage as DiskUsage
+from ._api.system import Event as Event
+from ._api.system import EventActor as EventActor
+from ._api.system import EventStream as EventStream
 from ._api.system import Ping as Ping
 from ._api.system import System as System
+from ._api.system import SystemInfo as SystemInfo
 from ._api.system import SystemVersion as SystemVersion
+from ._api.volumes import Volume as Volume
+from ._api.volumes import VolumePruneResponse as VolumePruneResponse
+from ._api.volumes import Volumes as Volumes
 from ._client import Client as Client
 from ._client import ResponseStream as ResponseStream
 from ._config import DEFAULT_HOST as DEFAULT_HOST
@@ -53,6 +66,7 @@ __all__ = [
     "APIError",
     "APIVersionError",
     "AttachedStream",
+    "AuthResponse",
     "BadRequest",
     "Client",
     "ClientClosedError",
@@ -69,10 +83,14 @@ __all__ = [
     "ContainerWaitResponse",
     "Containers",
     "DEFAULT_HOST",
+    "DiskUsage",
     "Endpoint",
     "EngineConnectionError",
     "EngineError",
     "EngineTimeout",
+    "Event",
+    "EventActor",
+    "EventStream",
     "Exec",
     "ExecCreateResponse",
     "ExecInspectResponse",
@@ -85,6 +103,10 @@ __all__ = [
     "MAX_API_VERSION",
     "MIN_API_VERSION",
     "Model",
+    "Network",
+    "NetworkCreateResponse",
+    "NetworkPruneResponse",
+    "Networks",
     "NotFound",
     "Output",
     "Ping",
@@ -94,10 +116,14 @@ __all__ = [
     "StreamError",
     "StreamType",
     "System",
+    "SystemInfo",
     "SystemVersion",
     "TextDecoder",
     "TransportError",
     "Unauthorized",
+    "Volume",
+    "VolumePruneResponse",
+    "Volumes",
 ]
 
 __version__ = "0.1.0"

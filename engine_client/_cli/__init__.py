@@ -14,12 +14,12 @@ import anyio
 import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
-from . import containers, system
+from . import containers, networks, system, volumes
 from ._common import Command, open_client
 
 __all__ = ["main"]
 
-_AREAS = (system, containers)
+_AREAS = (system, containers, networks, volumes)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -59,3 +59,19 @@ class Stopwatch:
 
 def warn(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """An argparse type for ``KEY=VALUE`` options (``--label``, ``--opt``, ``--filter``)."""
+    key, sep, value = text.partition("=")
+    if not key or not sep:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def filters_from(pairs: list[tuple[str, str]] | None) -> dict[str, list[str]] | None:
+    """Repeated ``--filter KEY=VALUE`` options as a filters mapping (values of a key ORed)."""
+    filters: dict[str, list[str]] = {}
+    for key, value in pairs or ():
+        filters.setdefault(key, []).append(value)
+    return filters or None

@@ -9,7 +9,8 @@ interface below is used, so any transport that provides it works.
 from __future__ import annotations
 
 import socket
-from typing import Any, Protocol
+from collections.abc import AsyncIterable, Awaitable, Callable
+from typing import Any, Protocol, Union
 
 import anyio
 import httpx
@@ -17,7 +18,19 @@ import httpx
 from ._exceptions import APIError, EngineError, StreamError, daemon_message, error_class
 from ._streams import MAX_ITEM_SIZE, Frame, FrameStream, Output, collect
 
-__all__ = ["AttachedStream", "NetworkStream", "close_write", "refused_upgrade"]
+__all__ = [
+    "AttachedStream",
+    "FrameSink",
+    "NetworkStream",
+    "Stdin",
+    "close_write",
+    "refused_upgrade",
+]
+
+#: What a process's stdin can be given as.
+Stdin = Union[bytes, AsyncIterable[bytes]]
+#: Receives output frames as they arrive.
+FrameSink = Callable[[Frame], Awaitable[None]]
 
 _READ_SIZE = 64 * 1024
 #: Most of a refused upgrade's body that is read: it is meant to be a short error text.
@@ -48,7 +61,7 @@ def close_write(stream: NetworkStream) -> None:
 
 
 async def refused_upgrade(
-    response: httpx.Response, method: str, path: str, timeout: float | None
+    response: httpx.Response, method: str, path: str, read_timeout: float | None
 ) -> APIError:
     """The error for an answer other than ``101``, quoting the daemon's text.
 
@@ -56,17 +69,9 @@ async def refused_upgrade(
     connection, with no length, and closes it: the body is read to its end, within the
     client's ordinary timeout and a size bound (a 200 without upgrade carries the stream).
     """
-    body = bytearray()
-    with anyio.move_on_after(timeout):
-        try:
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) >= _MAX_ERROR_BODY:
-                    break
-        except httpx.TransportError:
-            pass  # whatever arrived before the connection broke is the message
+    body = await _error_body(response, read_timeout)
     status = response.status_code
-    message = daemon_message(status, response.reason_phrase, bytes(body[:_MAX_ERROR_BODY]))
+    message = daemon_message(status, response.reason_phrase, body)
     if status < 400:
         detail = f": {message[:200]}" if body.strip() else ""
         message = (
@@ -75,6 +80,21 @@ async def refused_upgrade(
             f"interfering with the connection upgrade{detail}"
         )
     return error_class(status)(status, message, method, path)
+
+
+async def _error_body(response: httpx.Response, read_timeout: float | None) -> bytes:
+    if response.is_stream_consumed:  # a transport that has read the body already
+        return response.content[:_MAX_ERROR_BODY]
+    body = bytearray()
+    with anyio.move_on_after(read_timeout):
+        try:
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) >= _MAX_ERROR_BODY:
+                    break
+        except httpx.TransportError:
+            pass  # whatever arrived before the connection broke is the message
+    return bytes(body[:_MAX_ERROR_BODY])
 
 
 class AttachedStream:
@@ -118,32 +138,45 @@ class AttachedStream:
         """
         close_write(self._network)
 
-    async def collect(self, stdin: bytes | None = None) -> Output:
+    async def collect(self, stdin: Stdin | None = None, output: FrameSink | None = None) -> Output:
         """Send ``stdin`` (if given) and then EOF, while reading all output to its end.
 
-        With a TTY, stdin is sent without closing it (see :meth:`close_stdin`): end it with
-        ``b"\\x04"`` for a process that reads to EOF.  A process that exits without reading
-        all of its stdin is not an error: its output and exit code tell what happened, as
-        with ``docker run -i``.
+        ``stdin`` is bytes or an async iterable of bytes.  Frames are collected into the
+        returned :class:`Output`, or, when ``output`` is given, passed to it as they arrive
+        (and the returned output is empty).  With a TTY, stdin is sent without closing it
+        (see :meth:`close_stdin`): end it with ``b"\\x04"`` for a process that reads to EOF.
+        A process that exits without reading all of its stdin is not an error: its output
+        and exit code tell what happened, as with ``docker run -i``.
         """
         if stdin is None:
-            return await collect(self)
+            return await self._receive(output)
         failure: EngineError | None = None
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._send_all, stdin)
             try:
-                output = await collect(self)
+                result = await self._receive(output)
             except EngineError as exc:  # raised as itself, not inside an exception group
                 failure = exc
             tasks.cancel_scope.cancel()  # once output has ended, stdin no longer matters
         if failure is not None:
             raise failure
-        return output
+        return result
 
-    async def _send_all(self, data: bytes) -> None:
+    async def _receive(self, output: FrameSink | None) -> Output:
+        if output is None:
+            return await collect(self)
+        async for frame in self:
+            await output(frame)
+        return Output(b"", b"")
+
+    async def _send_all(self, stdin: Stdin) -> None:
         try:
-            if data:
-                await self.write(data)
+            if isinstance(stdin, bytes):
+                if stdin:
+                    await self.write(stdin)
+            else:
+                async for chunk in stdin:
+                    await self.write(chunk)
             if not self.tty:
                 await self.close_stdin()
         except StreamError:

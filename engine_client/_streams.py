@@ -146,7 +146,9 @@ class JSONLinesDecoder:
             raise StreamError(f"malformed JSON message from the daemon: {text[:200]!r}") from exc
 
 
-async def demux(chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE) -> AsyncIterator[Frame]:
+async def demux(
+    chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE
+) -> AsyncIterator[Frame]:
     """Frames from a multiplexed byte stream; raises StreamError if it ends inside a frame."""
     decoder = FrameDecoder(max_size)
     async for chunk in chunks:
@@ -155,7 +157,9 @@ async def demux(chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE) -> 
     decoder.close()
 
 
-async def json_lines(chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE) -> AsyncIterator[Any]:
+async def json_lines(
+    chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE
+) -> AsyncIterator[Any]:
     """Decoded JSON messages from a newline-delimited stream."""
     decoder = JSONLinesDecoder(max_size)
     async for chunk in chunks:

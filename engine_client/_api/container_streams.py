@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._exceptions import EngineError, InvalidArgument
-from .._hijack import AttachedStream
+from .._hijack import AttachedStream, FrameSink, Stdin
 from .._paths import segment
 from .._streams import Frame, FrameStream
 
@@ -102,8 +102,14 @@ class ContainerStreams:
         use :meth:`stream_logs`, which holds one chunk at a time.
         """
         async with self.stream_logs(
-            container, follow=False, stdout=stdout, stderr=stderr, since=since, until=until,
-            tail=tail, timestamps=timestamps,
+            container,
+            follow=False,
+            stdout=stdout,
+            stderr=stderr,
+            since=since,
+            until=until,
+            tail=tail,
+            timestamps=timestamps,
         ) as frames:
             return [frame async for frame in frames]
 
@@ -193,15 +199,18 @@ class ContainerStreams:
         image: str,
         command: Command | None = None,
         *,
-        stdin: bytes | None = None,
+        stdin: Stdin | None = None,
         remove: bool = False,
         name: str | None = None,
         tty: bool = False,
+        output: FrameSink | None = None,
         **options: Any,
     ) -> RunResult:
         """Like ``docker run``: create, attach, start, collect the output, return the exit code.
 
-        ``stdin`` is sent to the container followed by EOF (``docker run -i``).  With
+        ``stdin`` (bytes or an async iterable of bytes) is sent to the container followed by
+        EOF (``docker run -i``); with ``output``, frames go there as they arrive instead of
+        being collected (see :meth:`AttachedStream.collect`).  With
         ``remove`` the container is created with ``auto_remove`` and the daemon removes it
         when it exits; the exit code then comes from a wait on the ``removed`` condition,
         registered before the start so that the exit cannot be missed::
@@ -216,24 +225,34 @@ class ContainerStreams:
         """
         interactive = stdin is not None
         created = await self._containers.create(
-            image, command, name=name, tty=tty, open_stdin=interactive or None,
-            stdin_once=interactive or None, auto_remove=remove or None, **options,
+            image,
+            command,
+            name=name,
+            tty=tty,
+            open_stdin=interactive or None,
+            stdin_once=interactive or None,
+            auto_remove=remove or None,
+            **options,
         )
         try:
-            return await self._run_created(created.id, stdin, remove)
+            return await self._run_created(created.id, stdin, remove, output)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._remove_quietly(created.id)
             raise
 
-    async def _run_created(self, container: str, stdin: bytes | None, remove: bool) -> RunResult:
+    async def _run_created(
+        self, container: str, stdin: Stdin | None, remove: bool, output: FrameSink | None
+    ) -> RunResult:
         condition = "removed" if remove else "next-exit"
-        async with self.attach(container, stdin=stdin is not None) as attached:
-            async with self._containers.waiting(container, condition=condition) as exited:
-                await self._containers.start(container)
-                output = await attached.collect(stdin)
-                status = await exited.result()
-        return RunResult(container, status.status_code, output.stdout, output.stderr)
+        async with (
+            self.attach(container, stdin=stdin is not None) as attached,
+            self._containers.waiting(container, condition=condition) as exited,
+        ):
+            await self._containers.start(container)
+            collected = await attached.collect(stdin, output)
+            status = await exited.result()
+        return RunResult(container, status.status_code, collected.stdout, collected.stderr)
 
     async def _remove_quietly(self, container: str) -> None:
         try:

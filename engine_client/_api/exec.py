@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._exceptions import InvalidArgument
-from .._hijack import AttachedStream
+from .._hijack import AttachedStream, FrameSink, Stdin
 from .._models import Model, api, nested, strings
 from .._paths import segment
 
@@ -106,9 +106,13 @@ class Exec:
             "Tty": tty,
         }
         if env is not None:
-            body["Env"] = [f"{k}={v}" for k, v in env.items()] if isinstance(env, Mapping) else list(env)
+            body["Env"] = (
+                [f"{k}={v}" for k, v in env.items()] if isinstance(env, Mapping) else list(env)
+            )
         for key, value in (
-            ("User", user), ("WorkingDir", working_dir), ("Privileged", privileged),
+            ("User", user),
+            ("WorkingDir", working_dir),
+            ("Privileged", privileged),
             ("DetachKeys", detach_keys),
         ):
             if value is not None:
@@ -134,7 +138,9 @@ class Exec:
         """
         tty = await self._tty(exec_id) if tty is None else tty
         path = f"/exec/{segment(exec_id, 'exec id')}/start"
-        async with self._client.upgrade("POST", path, json={"Detach": False, "Tty": tty}) as network:
+        async with self._client.upgrade(
+            "POST", path, json={"Detach": False, "Tty": tty}
+        ) as network:
             yield AttachedStream(network, tty=tty)
 
     async def inspect(self, exec_id: str) -> ExecInspectResponse:
@@ -151,25 +157,35 @@ class Exec:
         container: str,
         command: Command,
         *,
-        stdin: bytes | None = None,
+        stdin: Stdin | None = None,
         tty: bool = False,
         env: Mapping[str, str] | Sequence[str] | None = None,
         user: str | None = None,
         working_dir: str | None = None,
         privileged: bool | None = None,
+        output: FrameSink | None = None,
     ) -> ExecResult:
         """Run ``command`` to its end: send ``stdin`` (then EOF), collect output, exit code.
+
+        ``stdin`` and ``output`` are as in :meth:`AttachedStream.collect`: bytes or an async
+        iterable of bytes; with ``output`` the frames go there as they arrive, uncollected.
 
         A command that cannot be started (a missing binary) is not an exception: the runtime's
         message arrives in the output and the exit code says so (126 or 127).
         """
         created = await self.create(
-            container, command, stdin=stdin is not None, tty=tty, env=env, user=user,
-            working_dir=working_dir, privileged=privileged,
+            container,
+            command,
+            stdin=stdin is not None,
+            tty=tty,
+            env=env,
+            user=user,
+            working_dir=working_dir,
+            privileged=privileged,
         )
         async with self.start_attached(created.id, tty=tty) as attached:
-            output = await attached.collect(stdin)
-        return ExecResult(await self._exit_code(created.id), output.stdout, output.stderr)
+            collected = await attached.collect(stdin, output)
+        return ExecResult(await self._exit_code(created.id), collected.stdout, collected.stderr)
 
     async def _exit_code(self, exec_id: str) -> int:
         """The daemon records the exit a moment after the output ends; poll until it has."""

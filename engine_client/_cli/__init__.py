@@ -14,12 +14,12 @@ import anyio
 import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
-from . import containers, networks, system, volumes
+from . import containers, networks, streams, system, volumes
 from ._common import Command, open_client
 
 __all__ = ["main"]
 
-_AREAS = (system, containers, networks, volumes)
+_AREAS = (system, containers, streams, networks, volumes)
 
 
 def build_parser() -> argparse.ArgumentParser:

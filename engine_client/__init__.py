@@ -38,6 +38,7 @@ from ._config import MAX_API_VERSION as MAX_API_VERSION
 from ._config import MIN_API_VERSION as MIN_API_VERSION
 from ._config import ClientConfig as ClientConfig
 from ._config import Endpoint as Endpoint
+from ._config import TLSConfig as TLSConfig
 from ._exceptions import APIError as APIError
 from ._exceptions import APIVersionError as APIVersionError
 from ._exceptions import BadRequest as BadRequest
@@ -118,6 +119,7 @@ __all__ = [
     "System",
     "SystemInfo",
     "SystemVersion",
+    "TLSConfig",
     "TextDecoder",
     "TransportError",
     "Unauthorized",

@@ -28,6 +28,7 @@ from ._config import (
     MAX_API_VERSION,
     MIN_API_VERSION,
     ClientConfig,
+    TLSConfig,
     format_api_version,
     parse_api_version,
 )
@@ -147,12 +148,17 @@ class Client:
         cls,
         *,
         host: str | None = None,
+        context: str | None = None,
         api_version: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        tls: TLSConfig | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> Client:
-        """A client configured like the docker CLI: arguments, then the environment."""
-        config = ClientConfig.from_env(host=host, api_version=api_version, timeout=timeout)
+        """A client configured like the docker CLI: arguments, then the environment, then
+        the docker CLI's contexts (see :meth:`ClientConfig.from_env`)."""
+        config = ClientConfig.from_env(
+            host=host, context=context, api_version=api_version, timeout=timeout, tls=tls
+        )
         return cls(config, transport=transport)
 
     def __repr__(self) -> str:

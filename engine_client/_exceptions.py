@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 from collections.abc import Iterator
 
 import httpx
@@ -192,6 +193,19 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
+def _raise_if_tls(exc: BaseException, host: str) -> None:
+    """A TLS failure (bad certificate, refused client certificate) is a connection error."""
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, ssl.SSLError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return
+    detail = getattr(seen, "verify_message", None)
+    reason = (seen.reason or "").lower().replace("_", " ")
+    text = f"{reason}: {detail}" if detail else reason or str(seen)
+    raise EngineConnectionError(f"TLS with the Docker daemon at {host} failed: {text}") from exc
+
+
 @contextlib.contextmanager
 def transport_errors(host: str) -> Iterator[None]:
     """Translate httpx's errors into ours at the single boundary where they can occur."""
@@ -200,6 +214,7 @@ def transport_errors(host: str) -> Iterator[None]:
     except httpx.TimeoutException as exc:
         raise EngineTimeout(f"timed out talking to the Docker daemon at {host}") from exc
     except httpx.ConnectError as exc:
+        _raise_if_tls(exc, host)
         if _caused_by(exc, PermissionError):
             raise EngineConnectionError(
                 f"permission denied connecting to the Docker daemon at {host}; "
@@ -211,6 +226,7 @@ def transport_errors(host: str) -> Iterator[None]:
     except httpx.UnsupportedProtocol as exc:
         raise EngineConnectionError(f"cannot talk to {host}: {exc}") from exc
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        _raise_if_tls(exc, host)
         raise StreamError(f"the connection to the Docker daemon at {host} broke: {exc}") from exc
     except httpx.TransportError as exc:
         raise TransportError(f"error talking to the Docker daemon at {host}: {exc}") from exc

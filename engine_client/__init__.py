@@ -19,6 +19,17 @@ from ._api.networks import NetworkCreateResponse as NetworkCreateResponse
 from ._api.networks import NetworkPruneResponse as NetworkPruneResponse
 from ._api.networks import Networks as Networks
 from ._api.system import AuthResponse as AuthResponse
+from ._api.images import ImageDeleteResponseItem as ImageDeleteResponseItem
+from ._api.images import ImageHistoryItem as ImageHistoryItem
+from ._api.images import ImageInspectResponse as ImageInspectResponse
+from ._api.images import ImagePruneResponse as ImagePruneResponse
+from ._api.images import ImageSearchResult as ImageSearchResult
+from ._api.images import Images as Images
+from ._api.images import ImageSummary as ImageSummary
+from ._api.images import ProgressCall as ProgressCall
+from ._api.images import ProgressEvent as ProgressEvent
+from ._api.images import ProgressResult as ProgressResult
+from ._api.images import ProgressStream as ProgressStream
 from ._api.system import ComponentVersion as ComponentVersion
 from ._api.system import DiskUsage as DiskUsage
 from ._api.system import Event as Event
@@ -31,6 +42,8 @@ from ._api.system import SystemVersion as SystemVersion
 from ._api.volumes import Volume as Volume
 from ._api.volumes import VolumePruneResponse as VolumePruneResponse
 from ._api.volumes import Volumes as Volumes
+from ._auth import AuthConfig as AuthConfig
+from ._auth import CredentialStore as CredentialStore
 from ._client import Client as Client
 from ._client import ResponseStream as ResponseStream
 from ._config import DEFAULT_HOST as DEFAULT_HOST
@@ -45,6 +58,7 @@ from ._exceptions import BadRequest as BadRequest
 from ._exceptions import ClientClosedError as ClientClosedError
 from ._exceptions import ConfigError as ConfigError
 from ._exceptions import Conflict as Conflict
+from ._exceptions import CredentialsError as CredentialsError
 from ._exceptions import EngineConnectionError as EngineConnectionError
 from ._exceptions import EngineError as EngineError
 from ._exceptions import EngineTimeout as EngineTimeout
@@ -53,10 +67,13 @@ from ._exceptions import InvalidArgument as InvalidArgument
 from ._exceptions import NotFound as NotFound
 from ._exceptions import ServerError as ServerError
 from ._exceptions import StreamError as StreamError
+from ._exceptions import StreamedError as StreamedError
 from ._exceptions import TransportError as TransportError
 from ._exceptions import Unauthorized as Unauthorized
 from ._hijack import AttachedStream as AttachedStream
 from ._models import Model as Model
+from ._reference import ImageReference as ImageReference
+from ._reference import parse_reference as parse_reference
 from ._streams import Frame as Frame
 from ._streams import FrameStream as FrameStream
 from ._streams import Output as Output
@@ -67,6 +84,7 @@ __all__ = [
     "APIError",
     "APIVersionError",
     "AttachedStream",
+    "AuthConfig",
     "AuthResponse",
     "BadRequest",
     "Client",
@@ -83,6 +101,8 @@ __all__ = [
     "ContainerWait",
     "ContainerWaitResponse",
     "Containers",
+    "CredentialStore",
+    "CredentialsError",
     "DEFAULT_HOST",
     "DiskUsage",
     "Endpoint",
@@ -100,6 +120,14 @@ __all__ = [
     "Forbidden",
     "Frame",
     "FrameStream",
+    "ImageDeleteResponseItem",
+    "ImageHistoryItem",
+    "ImageInspectResponse",
+    "ImagePruneResponse",
+    "ImageReference",
+    "ImageSearchResult",
+    "ImageSummary",
+    "Images",
     "InvalidArgument",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
@@ -111,11 +139,16 @@ __all__ = [
     "NotFound",
     "Output",
     "Ping",
+    "ProgressCall",
+    "ProgressEvent",
+    "ProgressResult",
+    "ProgressStream",
     "ResponseStream",
     "RunResult",
     "ServerError",
     "StreamError",
     "StreamType",
+    "StreamedError",
     "System",
     "SystemInfo",
     "SystemVersion",
@@ -126,6 +159,7 @@ __all__ = [
     "Volume",
     "VolumePruneResponse",
     "Volumes",
+    "parse_reference",
 ]
 
 __version__ = "0.1.0"

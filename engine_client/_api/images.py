@@ -158,6 +158,8 @@ class ProgressEvent(Model):
         )
 
 
+#: How long to keep reading after an error line for the end of the stream.
+_DRAIN_TIMEOUT = 5.0
 _IMAGE_ID = re.compile(r"sha256:[0-9a-f]{64}")
 _LOADED = ("Loaded image: ", "Loaded image ID: ")
 _PULLED_DIGEST = "Digest: "
@@ -260,12 +262,20 @@ class ProgressStream:
         event = ProgressEvent.from_message(self._pending.popleft())
         self._collector.add(event)
         if event.error is not None and self._raise_errors:
-            self._done = True
-            self._pending.clear()
+            await self._drain()
             raise StreamedError(
                 self._status, event.error, self._method, self._path, code=event.error_code
             )
         return event
+
+    async def _drain(self) -> None:
+        """Read to the end: the daemon ends the stream after an error line, and a stream read
+        to its end releases its connection (and every generator reading it) at once."""
+        self._done = True
+        self._pending.clear()
+        with anyio.move_on_after(_DRAIN_TIMEOUT):
+            async for _ in self._chunks:
+                pass
 
     @property
     def result(self) -> ProgressResult:

@@ -1,24 +1,36 @@
 """engine_client: an async client for the Docker Engine API over the daemon's socket."""
 
+from ._api.container_archive import ArchiveStream as ArchiveStream
+from ._api.container_archive import FileMode as FileMode
+from ._api.container_archive import PathStat as PathStat
+from ._api.container_stats import ContainerStats as ContainerStats
+from ._api.container_stats import CPUStats as CPUStats
+from ._api.container_stats import MemoryStats as MemoryStats
+from ._api.container_stats import block_io as block_io
+from ._api.container_stats import cpu_percent as cpu_percent
+from ._api.container_stats import memory_percent as memory_percent
+from ._api.container_stats import memory_usage as memory_usage
+from ._api.container_stats import network_io as network_io
 from ._api.container_streams import ContainerStreams as ContainerStreams
 from ._api.container_streams import RunResult as RunResult
 from ._api.containers import ContainerConfig as ContainerConfig
 from ._api.containers import ContainerCreateResponse as ContainerCreateResponse
 from ._api.containers import ContainerInspectResponse as ContainerInspectResponse
+from ._api.containers import ContainerPruneResponse as ContainerPruneResponse
 from ._api.containers import Containers as Containers
 from ._api.containers import ContainerState as ContainerState
+from ._api.containers import ContainerSummary as ContainerSummary
+from ._api.containers import ContainerTopResponse as ContainerTopResponse
+from ._api.containers import ContainerUpdateResponse as ContainerUpdateResponse
 from ._api.containers import ContainerWait as ContainerWait
 from ._api.containers import ContainerWaitResponse as ContainerWaitResponse
+from ._api.containers import FilesystemChange as FilesystemChange
+from ._api.containers import FilesystemChangeKind as FilesystemChangeKind
 from ._api.exec import Exec as Exec
 from ._api.exec import ExecCreateResponse as ExecCreateResponse
 from ._api.exec import ExecInspectResponse as ExecInspectResponse
 from ._api.exec import ExecProcessConfig as ExecProcessConfig
 from ._api.exec import ExecResult as ExecResult
-from ._api.networks import Network as Network
-from ._api.networks import NetworkCreateResponse as NetworkCreateResponse
-from ._api.networks import NetworkPruneResponse as NetworkPruneResponse
-from ._api.networks import Networks as Networks
-from ._api.system import AuthResponse as AuthResponse
 from ._api.images import ImageDeleteResponseItem as ImageDeleteResponseItem
 from ._api.images import ImageHistoryItem as ImageHistoryItem
 from ._api.images import ImageInspectResponse as ImageInspectResponse
@@ -30,6 +42,11 @@ from ._api.images import ProgressCall as ProgressCall
 from ._api.images import ProgressEvent as ProgressEvent
 from ._api.images import ProgressResult as ProgressResult
 from ._api.images import ProgressStream as ProgressStream
+from ._api.networks import Network as Network
+from ._api.networks import NetworkCreateResponse as NetworkCreateResponse
+from ._api.networks import NetworkPruneResponse as NetworkPruneResponse
+from ._api.networks import Networks as Networks
+from ._api.system import AuthResponse as AuthResponse
 from ._api.system import ComponentVersion as ComponentVersion
 from ._api.system import DiskUsage as DiskUsage
 from ._api.system import Event as Event
@@ -79,14 +96,19 @@ from ._streams import FrameStream as FrameStream
 from ._streams import Output as Output
 from ._streams import StreamType as StreamType
 from ._streams import TextDecoder as TextDecoder
+from ._tar import UnsafeArchiveError as UnsafeArchiveError
+from ._tar import extract_archive as extract_archive
+from ._tar import pack_path as pack_path
 
 __all__ = [
     "APIError",
     "APIVersionError",
+    "ArchiveStream",
     "AttachedStream",
     "AuthConfig",
     "AuthResponse",
     "BadRequest",
+    "CPUStats",
     "Client",
     "ClientClosedError",
     "ClientConfig",
@@ -96,8 +118,13 @@ __all__ = [
     "ContainerConfig",
     "ContainerCreateResponse",
     "ContainerInspectResponse",
+    "ContainerPruneResponse",
     "ContainerState",
+    "ContainerStats",
     "ContainerStreams",
+    "ContainerSummary",
+    "ContainerTopResponse",
+    "ContainerUpdateResponse",
     "ContainerWait",
     "ContainerWaitResponse",
     "Containers",
@@ -117,6 +144,9 @@ __all__ = [
     "ExecInspectResponse",
     "ExecProcessConfig",
     "ExecResult",
+    "FileMode",
+    "FilesystemChange",
+    "FilesystemChangeKind",
     "Forbidden",
     "Frame",
     "FrameStream",
@@ -131,6 +161,7 @@ __all__ = [
     "InvalidArgument",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
+    "MemoryStats",
     "Model",
     "Network",
     "NetworkCreateResponse",
@@ -138,6 +169,7 @@ __all__ = [
     "Networks",
     "NotFound",
     "Output",
+    "PathStat",
     "Ping",
     "ProgressCall",
     "ProgressEvent",
@@ -156,9 +188,17 @@ __all__ = [
     "TextDecoder",
     "TransportError",
     "Unauthorized",
+    "UnsafeArchiveError",
     "Volume",
     "VolumePruneResponse",
     "Volumes",
+    "block_io",
+    "cpu_percent",
+    "extract_archive",
+    "memory_percent",
+    "memory_usage",
+    "network_io",
+    "pack_path",
     "parse_reference",
 ]
 

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import enum
 import json
+import os
 import re
 import shlex
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+
+import anyio
 
 from .._exceptions import InvalidArgument, StreamError
-from .._models import Model, api, frozen_map, nested, string_map, strings
+from .._filters import Filters, encode_filters
+from .._models import Model, api, frozen_map, nested, nested_list, string_map, strings
 from .._paths import segment
+from .._streams import json_lines
+from .container_archive import ArchiveStream, PathStat, decode_path_stat
+from .container_stats import ContainerStats
+from .container_streams import ContainerStreams
 
 if TYPE_CHECKING:
     from .._client import Client, ResponseStream
@@ -21,10 +37,16 @@ __all__ = [
     "ContainerConfig",
     "ContainerCreateResponse",
     "ContainerInspectResponse",
+    "ContainerPruneResponse",
     "ContainerState",
+    "ContainerSummary",
+    "ContainerTopResponse",
+    "ContainerUpdateResponse",
     "ContainerWait",
     "ContainerWaitResponse",
     "Containers",
+    "FilesystemChange",
+    "FilesystemChangeKind",
 ]
 
 
@@ -113,6 +135,69 @@ class ContainerWait:
         except ValueError as exc:
             raise StreamError(f"malformed wait result from the daemon: {text[:200]!r}") from exc
         return ContainerWaitResponse.from_api(data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerSummary(Model):
+    """One entry of ``GET /containers/json``."""
+
+    id: str = api("Id", default="")
+    names: tuple[str, ...] = api("Names", strings, ())
+    image: str | None = api("Image")
+    image_id: str | None = api("ImageID")
+    command: str | None = api("Command")
+    created: int | None = api("Created")
+    state: str | None = api("State")
+    status: str | None = api("Status")
+    labels: Mapping[str, str] = api("Labels", string_map, frozen_map({}))
+    ports: tuple[Mapping[str, Any], ...] = api(
+        "Ports", lambda ports: tuple(frozen_map(p) for p in ports), ()
+    )
+    size_rw: int | None = api("SizeRw")
+    size_root_fs: int | None = api("SizeRootFs")
+
+    @property
+    def name(self) -> str | None:
+        """The container's name without the leading ``/``."""
+        return self.names[0].lstrip("/") if self.names else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerUpdateResponse(Model):
+    warnings: tuple[str, ...] = api("Warnings", strings, ())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerPruneResponse(Model):
+    containers_deleted: tuple[str, ...] = api("ContainersDeleted", strings, ())
+    space_reclaimed: int = api("SpaceReclaimed", default=0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerTopResponse(Model):
+    """``ps`` output: column titles, and one row of strings per process."""
+
+    titles: tuple[str, ...] = api("Titles", strings, ())
+    processes: tuple[tuple[str, ...], ...] = api(
+        "Processes", lambda rows: tuple(strings(row) for row in rows), ()
+    )
+
+
+class FilesystemChangeKind(enum.IntEnum):
+    MODIFIED = 0
+    ADDED = 1
+    DELETED = 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilesystemChange(Model):
+    path: str = api("Path", default="")
+    kind: FilesystemChangeKind = api("Kind", FilesystemChangeKind, FilesystemChangeKind.MODIFIED)
+
+
+ArchiveSource = bytes | str | os.PathLike[str] | BinaryIO | AsyncIterable[bytes]
+_CHUNK = 1024 * 1024
+T = TypeVar("T")
 
 
 Command = str | Sequence[str]
@@ -236,7 +321,7 @@ def create_body(
     return _merge(body, extra) if extra else body
 
 
-class Containers:
+class Containers(ContainerStreams):
     """``docker.containers``: create, run and manage containers."""
 
     def __init__(self, client: Client) -> None:
@@ -338,3 +423,255 @@ class Containers:
         """Block until the container meets ``condition``; see :meth:`waiting`."""
         async with self.waiting(container, condition=condition) as registered:
             return await registered.result()
+
+    def _path(self, container: str, action: str = "") -> str:
+        return f"/containers/{segment(container, 'container')}{action}"
+
+    async def list(
+        self,
+        *,
+        all: bool = False,
+        limit: int | None = None,
+        size: bool = False,
+        filters: Filters | None = None,
+    ) -> tuple[ContainerSummary, ...]:
+        """``GET /containers/json``: running containers, or every one with ``all=True``.
+
+        ``filters`` maps a filter name to a value or a sequence of values (ORed), e.g.
+        ``{"label": ["app=web", "tier"], "status": "exited"}``.
+        """
+        params = {
+            "all": all or None,
+            "limit": limit,
+            "size": size or None,
+            "filters": encode_filters(filters),
+        }
+        data = await self._client.request_json("GET", "/containers/json", params=params)
+        return tuple(ContainerSummary.from_api(item) for item in data or ())
+
+    async def kill(self, container: str, *, signal: str | int | None = None) -> None:
+        """Send ``signal`` (name or number; default SIGKILL).  A stopped container: Conflict."""
+        await self._client.request(
+            "POST", self._path(container, "/kill"), params={"signal": _signal(signal)}
+        )
+
+    async def restart(
+        self, container: str, *, t: int | None = None, signal: str | int | None = None
+    ) -> None:
+        """Stop (as :meth:`stop`, with ``t`` and ``signal``) then start; starts a stopped one too."""
+        if signal is not None:
+            await self._client.require_api_version("1.42", "restart with a signal")
+        await self._client.request(
+            "POST",
+            self._path(container, "/restart"),
+            params={"t": t, "signal": _signal(signal)},
+            timeout=self._grace_timeout(t),
+        )
+
+    async def pause(self, container: str) -> None:
+        """Freeze every process.  Not running or already paused: Conflict."""
+        await self._client.request("POST", self._path(container, "/pause"))
+
+    async def unpause(self, container: str) -> None:
+        """Thaw a paused container.  Not paused: the daemon answers 500 (ServerError)."""
+        await self._client.request("POST", self._path(container, "/unpause"))
+
+    async def rename(self, container: str, name: str) -> None:
+        """Give the container a new name.  A name in use: Conflict."""
+        segment(name, "container name")
+        await self._client.request("POST", self._path(container, "/rename"), params={"name": name})
+
+    async def update(
+        self,
+        container: str,
+        *,
+        memory: int | str | None = None,
+        memory_swap: int | str | None = None,
+        memory_reservation: int | str | None = None,
+        cpus: float | None = None,
+        cpu_shares: int | None = None,
+        pids_limit: int | None = None,
+        restart: str | Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ContainerUpdateResponse:
+        """``POST /containers/{id}/update``: change resources or the restart policy in place.
+
+        Sizes take ``512m``-style strings; ``memory_swap=-1`` is unlimited swap; ``extra``
+        holds any other Engine ``Resources`` field, sent unchanged.
+        """
+        body = _set(
+            {},
+            Memory=_size(memory),
+            MemorySwap=memory_swap if memory_swap == -1 else _size(memory_swap),
+            MemoryReservation=_size(memory_reservation),
+            NanoCpus=None if cpus is None else int(cpus * 1e9),
+            CpuShares=cpu_shares,
+            PidsLimit=pids_limit,
+            RestartPolicy=None if restart is None else dict(restart_policy(restart)),
+        )
+        body = _merge(body, extra) if extra else body
+        if not body:
+            raise InvalidArgument("update needs at least one resource or a restart policy")
+        data = await self._client.request_json(
+            "POST", self._path(container, "/update"), json=body
+        )
+        return ContainerUpdateResponse.from_api(data)
+
+    async def prune(self, *, filters: Filters | None = None) -> ContainerPruneResponse:
+        """Remove every stopped container (matching ``filters``: until, label, label!)."""
+        data = await self._client.request_json(
+            "POST", "/containers/prune", params={"filters": encode_filters(filters)}
+        )
+        return ContainerPruneResponse.from_api(data)
+
+    async def top(self, container: str, *, ps_args: str | None = None) -> ContainerTopResponse:
+        """The container's processes as ``ps`` lists them (``ps_args`` default ``-ef``)."""
+        data = await self._client.request_json(
+            "GET", self._path(container, "/top"), params={"ps_args": ps_args}
+        )
+        return ContainerTopResponse.from_api(data)
+
+    async def changes(self, container: str) -> tuple[FilesystemChange, ...]:
+        """Paths changed in the container's filesystem; empty when nothing changed."""
+        data = await self._client.request_json("GET", self._path(container, "/changes"))
+        return nested_list(FilesystemChange)(data)
+
+    async def resize(self, container: str, *, height: int, width: int) -> None:
+        """Set the TTY size (rows, columns)."""
+        await self._client.request(
+            "POST", self._path(container, "/resize"), params={"h": height, "w": width}
+        )
+
+    # -- stats ---------------------------------------------------------------------------
+
+    async def stats(self, container: str, *, one_shot: bool = False) -> ContainerStats:
+        """One stats sample.
+
+        By default the daemon takes two samples a second apart, so :func:`cpu_percent` has a
+        previous sample to compare with.  ``one_shot=True`` skips that (faster on newer
+        daemons; CPU % is then 0.0).
+        """
+        params = {"stream": False, "one-shot": one_shot or None}
+        data = await self._client.request_json("GET", self._path(container, "/stats"), params=params)
+        return ContainerStats.from_api(data)
+
+    @asynccontextmanager
+    async def stats_stream(self, container: str) -> AsyncIterator[AsyncIterator[ContainerStats]]:
+        """A sample about every second, for as long as the block iterates::
+
+            async with docker.containers.stats_stream(cid) as samples:
+                async for sample in samples:
+                    print(cpu_percent(sample))
+        """
+        params = {"stream": True}
+        async with self._client.stream("GET", self._path(container, "/stats"), params=params) as stream:
+            messages = cast("AsyncGenerator[Any, None]", json_lines(stream))
+            try:
+                yield _Mapped(messages, ContainerStats.from_api)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await messages.aclose()
+
+    # -- archives ------------------------------------------------------------------------
+
+    async def archive_stat(self, container: str, path: str) -> PathStat:
+        """``HEAD …/archive``: name, size, mode, mtime and link target of a path."""
+        response = await self._client.request(
+            "HEAD", self._path(container, "/archive"), params={"path": _container_path(path)}
+        )
+        return decode_path_stat(response.headers.get("X-Docker-Container-Path-Stat"))
+
+    @asynccontextmanager
+    async def get_archive(self, container: str, path: str) -> AsyncIterator[ArchiveStream]:
+        """A tar of ``path`` (named by its base name), streamed as it arrives::
+
+            async with docker.containers.get_archive(cid, "/etc") as archive:
+                print(archive.stat.size)
+                await extract_archive(archive, "out")
+        """
+        params = {"path": _container_path(path)}
+        async with self._client.stream("GET", self._path(container, "/archive"), params=params) as stream:
+            yield ArchiveStream(stream)
+
+    async def put_archive(
+        self,
+        container: str,
+        path: str,
+        archive: ArchiveSource,
+        *,
+        no_overwrite_dir_non_dir: bool = False,
+        copy_uid_gid: bool = False,
+    ) -> None:
+        """Extract a tar into the directory ``path`` of the container.
+
+        ``archive``: bytes, a host file's path (``str`` or path-like) or an open binary file
+        (read in chunks, never whole), or an async iterable of bytes.  The tar may be
+        compressed (gzip, bzip2, xz).  :func:`pack_path` makes one from a host path.
+        """
+        params = {
+            "path": _container_path(path),
+            "noOverwriteDirNonDir": no_overwrite_dir_non_dir or None,
+            "copyUIDGID": copy_uid_gid or None,
+        }
+        if isinstance(archive, (str, os.PathLike)):
+            with open(archive, "rb") as file:  # noqa: ASYNC230 - the reads go to a thread
+                await self._put(container, params, _file_chunks(file))
+        elif isinstance(archive, (bytes, bytearray, memoryview)):
+            await self._put(container, params, bytes(archive))
+        elif isinstance(archive, AsyncIterable):
+            await self._put(container, params, _chunks(archive))
+        else:
+            await self._put(container, params, _file_chunks(archive))
+
+    async def _put(self, container: str, params: Mapping[str, Any], content: Any) -> None:
+        await self._client.request(
+            "PUT",
+            self._path(container, "/archive"),
+            params=params,
+            content=content,
+            headers={"Content-Type": "application/x-tar"},
+            timeout=None,  # the daemon answers only once it has extracted everything
+        )
+
+    @asynccontextmanager
+    async def export(self, container: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The container's whole filesystem as a tar, streamed as it arrives."""
+        async with self._client.stream("GET", self._path(container, "/export")) as stream:
+            yield stream.__aiter__()
+
+
+def _signal(value: str | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _size(value: int | str | None) -> int | None:
+    return None if value is None else byte_size(value)
+
+
+def _container_path(path: str) -> str:
+    if not isinstance(path, str) or not path or "\x00" in path:
+        raise InvalidArgument(f"invalid path in the container {path!r}")
+    return path
+
+
+async def _chunks(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in source:
+        yield bytes(chunk)
+
+
+async def _file_chunks(file: BinaryIO) -> AsyncIterator[bytes]:
+    while chunk := await anyio.to_thread.run_sync(file.read, _CHUNK):
+        yield chunk
+
+
+class _Mapped(AsyncIterator[T]):
+    """An async iterator of converted items from another (which its owner closes)."""
+
+    __slots__ = ("_convert", "_source")
+
+    def __init__(self, source: AsyncIterator[Any], convert: Callable[[Any], T]) -> None:
+        self._source = source
+        self._convert = convert
+
+    async def __anext__(self) -> T:
+        return self._convert(await self._source.__anext__())

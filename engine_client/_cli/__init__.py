@@ -14,12 +14,12 @@ import anyio
 import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
-from . import containers, networks, streams, system, volumes
+from . import containers, contexts, networks, streams, system, volumes
 from ._common import Command, open_client
 
 __all__ = ["main"]
 
-_AREAS = (system, containers, streams, networks, volumes)
+_AREAS = (system, containers, streams, networks, volumes, contexts)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="engine-client", description="Drive a Docker daemon through the Engine API."
     )
     parser.add_argument("--host", "-H", help="daemon address (default: DOCKER_HOST, else the local socket)")
+    parser.add_argument("--context", "-c", help="docker CLI context to use (default: DOCKER_CONTEXT, else the current one)")
     parser.add_argument("--api-version", help="pin the API version (default: DOCKER_API_VERSION, else negotiate)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -59,5 +60,7 @@ def main(
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int | None:
+    if getattr(args, "without_client", False):  # e.g. ``context ls``: reads files only
+        return await command(None, args)  # type: ignore[arg-type]
     async with open_client(args) as docker:
         return await command(docker, args)

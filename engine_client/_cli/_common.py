@@ -21,7 +21,10 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 @asynccontextmanager
 async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
     async with Client.from_env(
-        host=args.host, api_version=args.api_version, transport=getattr(args, "transport", None)
+        host=args.host,
+        context=getattr(args, "context", None),
+        api_version=args.api_version,
+        transport=getattr(args, "transport", None),
     ) as docker:
         yield docker
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import warnings
 from pathlib import Path
 
 import pytest
 
-from engine_client import ClientConfig, ConfigError, EngineConnectionError, TLSConfig
+from engine_client import Client, ClientConfig, ConfigError, EngineConnectionError, TLSConfig
 from engine_client._config import Endpoint, warn_if_insecure
 from engine_client._connectors import ssh_command, ssh_connector
 from engine_client._contexts import list_contexts
@@ -277,3 +278,36 @@ async def test_missing_ssh_binary_is_a_clear_error(tmp_path: Path, monkeypatch: 
     connect = ssh_connector(Endpoint.parse("ssh://me@h"))
     with pytest.raises(EngineConnectionError, match="no ssh binary"):
         await connect()
+
+
+def fake_ssh(directory: Path, script: str) -> None:
+    ssh = directory / "ssh"
+    ssh.write_text("#!/bin/sh\n" + script)
+    ssh.chmod(0o755)
+
+
+@pytest.mark.anyio
+async def test_missing_remote_docker_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a remote shell does without docker: a message on stderr, status 127, no output.
+    fake_ssh(tmp_path, 'cat >/dev/null & echo "sh: 1: docker: not found" >&2; exit 127\n')
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    async with Client(ClientConfig(host="ssh://me@example.invalid")) as docker:
+        with pytest.raises(EngineConnectionError, match=r"exit status 127\): sh: 1: docker: not found"):
+            await docker.system.ping()
+
+
+@pytest.mark.anyio
+async def test_ssh_process_is_reaped_on_close(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A "remote docker" that answers one ping per connection and then idles like dial-stdio.
+    fake_ssh(
+        tmp_path,
+        'echo "$$" >"$(dirname "$0")/pid"\n'
+        "printf 'HTTP/1.1 200 OK\\r\\nApi-Version: 1.45\\r\\nContent-Length: 0\\r\\n\\r\\n'\n"
+        "exec sleep 60\n",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    async with Client(ClientConfig(host="ssh://h", api_version="1.45")) as docker:
+        assert (await docker.system.ping()).api_version == "1.45"
+        pid = int((tmp_path / "pid").read_text())
+        assert Path(f"/proc/{pid}").exists()
+    assert not Path(f"/proc/{pid}").exists()  # terminated and waited for: not even a zombie

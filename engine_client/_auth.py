@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from ._exceptions import CredentialsError
 
@@ -172,8 +173,8 @@ def parse_config(text: str, where: str = "config.json") -> _ConfigFile:
         raise CredentialsError(f"cannot read {where}: not valid JSON") from None
     if not isinstance(data, Mapping):
         raise CredentialsError(f"cannot read {where}: not a JSON object")
-    auths = data.get("auths") or {}
-    helpers = data.get("credHelpers") or {}
+    auths = {} if data.get("auths") is None else data["auths"]
+    helpers = {} if data.get("credHelpers") is None else data["credHelpers"]
     if not isinstance(auths, Mapping) or not isinstance(helpers, Mapping):
         raise CredentialsError(f"cannot read {where}: auths and credHelpers must be objects")
     return _ConfigFile(
@@ -198,25 +199,56 @@ async def _run_helper(
         raise CredentialsError(f"credential helper {program} not found on PATH")
     try:
         with anyio.fail_after(HELPER_TIMEOUT):
-            result = await anyio.run_process(
-                [executable, action],
-                input=data,
-                check=False,
-                env=dict(environ) if environ is not None else None,
-            )
+            returncode, stdout, stderr = await _communicate([executable, action], data, environ)
     except TimeoutError:
         raise CredentialsError(f"credential helper {program} did not answer {action!r}") from None
     except OSError as exc:
         raise CredentialsError(f"cannot run credential helper {program}: {exc.strerror}") from None
-    if result.returncode != 0:
-        said = (result.stdout or result.stderr).decode("utf-8", "replace").strip()
+    if returncode != 0:
+        said = (stdout or stderr).decode("utf-8", "replace").strip()
         if _NOT_FOUND in said.lower():
-            return result.returncode, b""
+            return returncode, b""
         first_line = said.splitlines()[0][:200] if said else "no message"
         raise CredentialsError(
-            f"credential helper {program} {action} failed (exit {result.returncode}): {first_line}"
+            f"credential helper {program} {action} failed (exit {returncode}): {first_line}"
         )
-    return 0, result.stdout
+    return 0, stdout
+
+
+async def _communicate(
+    argv: list[str], data: bytes, environ: Mapping[str, str] | None
+) -> tuple[int, bytes, bytes]:
+    """Run ``argv`` with ``data`` on stdin; a helper that exits without reading it is fine."""
+    env = dict(environ) if environ is not None else None
+    output: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+    async with await anyio.open_process(argv, env=env) as process:
+        assert process.stdin and process.stdout and process.stderr
+
+        async def feed(stdin: anyio.abc.ByteSendStream) -> None:
+            try:
+                await stdin.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                pass  # it exited or closed stdin early: its exit status tells the rest
+            finally:
+                await stdin.aclose()
+
+        async def collect(stream: anyio.abc.ByteReceiveStream, into: bytearray) -> None:
+            async for chunk in stream:
+                into += chunk
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(feed, process.stdin)
+                tasks.start_soon(collect, process.stdout, output["stdout"])
+                tasks.start_soon(collect, process.stderr, output["stderr"])
+            returncode = await process.wait()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+            raise
+    return returncode, bytes(output["stdout"]), bytes(output["stderr"])
 
 
 async def helper_get(

@@ -677,4 +677,4 @@ class Images:
                 yield chunks
             finally:
                 with anyio.CancelScope(shield=True):
-                    await chunks.aclose()  # type: ignore[attr-defined]
+                    await chunks.aclose()

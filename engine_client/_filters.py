@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from ._exceptions import InvalidArgument
 
-__all__ = ["FilterValue", "Filters", "encode_filters", "merge_filters"]
+__all__ = ["FilterValue", "Filters", "encode_filters", "merge_filters", "normalise"]
 
 FilterValue = str | bool | int | Sequence[str]
 Filters = Mapping[str, FilterValue]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import parse_api_version
 from .._exceptions import Conflict, NotFound
-from .._filters import Filters, encode_filters, merge_filters
+from .._filters import Filters, encode_filters, merge_filters, normalise
 from .._models import Model, api, frozen_map, string_map, strings
 from .._paths import segment
 
@@ -42,6 +42,12 @@ class VolumePruneResponse(Model):
 
 #: The name the daemon gives a volume created without one (a random 256-bit id).
 _ANONYMOUS_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _has_label(volume: Volume, rule: str) -> bool:
+    """``key`` or ``key=value``, as the daemon matches ``label`` filters."""
+    key, sep, value = rule.partition("=")
+    return key in volume.labels and (not sep or volume.labels[key] == value)
 
 
 class Volumes:
@@ -93,8 +99,8 @@ class Volumes:
     ) -> VolumePruneResponse:
         """Remove unused volumes: anonymous ones only, or named ones too with ``all=True``.
 
-        Filters: ``label``, ``label!`` (and, on API 1.41 without ``all``, any filter of
-        :meth:`list`).  A named volume is never removed unless ``all`` is true, on every daemon:
+        Filters: ``label``, ``label!`` (on API 1.41 without ``all``: those and the other
+        filters of :meth:`list`).  A named volume is never removed unless ``all`` is true, on every daemon:
 
         * API >= 1.42 prunes anonymous volumes only unless sent the ``all`` filter.
         * API 1.41 (Engine 20.10) prunes named volumes too and knows no ``all`` filter, so
@@ -118,10 +124,14 @@ class Volumes:
         return VolumePruneResponse.from_api(data)
 
     async def _prune_anonymous(self, filters: Filters | None) -> VolumePruneResponse:
-        unused = await self.list(filters=merge_filters(filters, dangling="true"))
+        listed = normalise(filters)
+        excluded = listed.pop("label!", [])  # the volume list knows no label!: applied here
+        unused = await self.list(filters=merge_filters(listed, dangling="true"))
         deleted: list[str] = []
         for volume in unused:
-            if not _ANONYMOUS_NAME.match(volume.name):
+            if not _ANONYMOUS_NAME.match(volume.name) or any(
+                _has_label(volume, rule) for rule in excluded
+            ):
                 continue
             try:
                 await self.remove(volume.name)

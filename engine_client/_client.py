@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Final, Union, cast
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -73,14 +74,26 @@ def _query(params: Query | None) -> dict[str, Any] | None:
     return query
 
 
+def _target(version: str | None, path: str, params: Query | None) -> str:
+    """Path and query string, encoded as httpx would encode ``params``."""
+    target = f"/v{version}{path}" if version else path
+    query = _query(params)
+    return f"{target}?{urlencode(query, doseq=True)}" if query else target
+
+
+#: Parsed URLs kept per client: parsing costs more than the rest of building a request.
+_URL_CACHE_SIZE = 512
+
+
 class ResponseStream:
     """A response whose body is read as it arrives; iterate it for raw byte chunks."""
 
-    __slots__ = ("_host", "response")
+    __slots__ = ("_chunks", "_host", "response")
 
     def __init__(self, response: httpx.Response, host: str) -> None:
         self.response = response
         self._host = host
+        self._chunks: AsyncGenerator[bytes, None] | None = None
 
     @property
     def headers(self) -> httpx.Headers:
@@ -90,25 +103,23 @@ class ResponseStream:
     def status_code(self) -> int:
         return self.response.status_code
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        # httpx implements aiter_raw as an async generator; it is typed as an iterator.
-        chunks = cast(AsyncGenerator[bytes, None], self.response.aiter_raw())
-        try:
-            while True:
-                try:
-                    with transport_errors(self._host):
-                        chunk = await chunks.__anext__()
-                except StopAsyncIteration:
-                    return
-                yield chunk
-        finally:
-            # Left early (an error in the consumer, a break): close httpx's generator now
-            # rather than leaving it to the garbage collector (trio warns about that).
-            with anyio.CancelScope(shield=True):
-                await chunks.aclose()
+    # An iterator rather than an async generator: a consumer that stops early (a break, an
+    # error, a cancellation) leaves nothing for the garbage collector to finalise (trio warns
+    # about that); aclose() closes httpx's own chunk generator.
+    def __aiter__(self) -> ResponseStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._chunks is None:
+            # httpx implements aiter_raw as an async generator; it is typed as an iterator.
+            self._chunks = cast(AsyncGenerator[bytes, None], self.response.aiter_raw())
+        with transport_errors(self._host):
+            return await self._chunks.__anext__()
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
+            if self._chunks is not None:
+                await self._chunks.aclose()
             await self.response.aclose()
 
 
@@ -133,6 +144,8 @@ class Client:
         self.config = config or ClientConfig()
         self._transport = transport or default_transport(self.config)
         self._base_url = base_url(self.config)
+        self._urls: dict[str, httpx.URL] = {}
+        self._default_extensions = {"timeout": self._timeouts(DEFAULT)}
         self._api_version: str | None = self.config.api_version
         self._negotiation = anyio.Lock()
         self._closed = False
@@ -258,7 +271,8 @@ class Client:
         response = await self.request(
             method, path, params=params, json=json, content=content, headers=headers, timeout=timeout
         )
-        return jsonlib.loads(response.content) if response.content.strip() else None
+        content = response.content
+        return jsonlib.loads(content) if content and not content.isspace() else None
 
     @asynccontextmanager
     async def stream(
@@ -376,31 +390,52 @@ class Client:
         timeout: Timeout,
         stream: bool,
     ) -> httpx.Response:
-        prefix = f"/v{version}" if version else ""
         request = httpx.Request(
             method,
-            f"{self._base_url}{prefix}{path}",
-            params=_query(params),
+            self._url(_target(version, path, params)),
             json=json,
             content=content,
             headers=headers,
-            extensions={"timeout": self._timeouts(timeout)},
+            extensions=(
+                self._default_extensions
+                if timeout is DEFAULT
+                else {"timeout": self._timeouts(timeout)}
+            ),
         )
-        with transport_errors(self.config.host):
+        try:
             response = await self._transport.handle_async_request(request)
+        except httpx.TransportError:
+            # Entered only on failure: the context manager costs a generator per call.
+            with transport_errors(self.config.host):
+                raise
         response.request = request
         if not stream:
             await self._finish(response)
         return response
 
+    def _url(self, target: str) -> httpx.URL:
+        url = self._urls.get(target)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                del self._urls[next(iter(self._urls))]
+            url = self._urls[target] = httpx.URL(self._base_url + target)
+        return url
+
     async def _finish(self, response: httpx.Response) -> None:
         """Read the rest of the body and release the connection, even when cancelled."""
         try:
-            with transport_errors(self.config.host):
-                await response.aread()
-        finally:
+            await response.aread()
+        except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
+            if isinstance(exc, httpx.TransportError):
+                with transport_errors(self.config.host):
+                    raise
+            raise
+        if not response.is_closed:
+            # Reading to the end released the connection (httpx closes on the last chunk, and
+            # a body in memory has nothing to release): this cannot block, so no shield.
+            await response.aclose()
 
     def _timeouts(self, read: Timeout) -> dict[str, float | None]:
         configured = self.config.timeout

@@ -637,7 +637,7 @@ class Containers(ContainerStreams):
     async def export(self, container: str) -> AsyncIterator[AsyncIterator[bytes]]:
         """The container's whole filesystem as a tar, streamed as it arrives."""
         async with self._client.stream("GET", self._path(container, "/export")) as stream:
-            yield stream.__aiter__()
+            yield stream
 
 
 def _signal(value: str | int | None) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 
@@ -195,7 +195,7 @@ class FilesystemChange(Model):
     kind: FilesystemChangeKind = api("Kind", FilesystemChangeKind, FilesystemChangeKind.MODIFIED)
 
 
-ArchiveSource = bytes | str | os.PathLike[str] | BinaryIO | AsyncIterable[bytes]
+ArchiveSource = bytes | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 _CHUNK = 1024 * 1024
 T = TypeVar("T")
 
@@ -659,7 +659,7 @@ async def _chunks(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         yield bytes(chunk)
 
 
-async def _file_chunks(file: BinaryIO) -> AsyncIterator[bytes]:
+async def _file_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
     while chunk := await anyio.to_thread.run_sync(file.read, _CHUNK):
         yield chunk
 

@@ -1,16 +1,30 @@
-"""Container subcommands: ``create``, ``start``, ``stop``, ``rm``, ``inspect``, ``lifecycle``."""
+"""Container subcommands: ``create``, ``start``, ``stop``, ``rm``, ``inspect``, ``lifecycle``,
+``ps``, ``wait``, ``kill``, ``restart``, ``pause``, ``unpause``, ``rename``, ``top``, ``stats``
+and ``cp``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import posixpath
+import sys
 from typing import Any
 
 import anyio
 
 from .._client import Client
-from .._exceptions import EngineError
-from ._common import Stopwatch, Subcommands, emit, plain, short
+from .._api.container_stats import (
+    ContainerStats,
+    block_io,
+    cpu_percent,
+    memory_percent,
+    memory_usage,
+    network_io,
+)
+from .._api.containers import WAIT_CONDITIONS
+from .._exceptions import EngineError, InvalidArgument, NotFound
+from .._tar import extract_archive, pack_path
+from ._common import Stopwatch, Subcommands, emit, filters_from, key_value, plain, short, warn
 
 
 def register(commands: Subcommands) -> None:
@@ -45,6 +59,7 @@ def register(commands: Subcommands) -> None:
     lifecycle_parser.add_argument("--keep", action="store_true", help="do not remove the container")
     lifecycle_parser.add_argument("--stop-time", type=int, default=1, help="stop grace period (s)")
     lifecycle_parser.set_defaults(func=lifecycle)
+    _register_management(commands)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -157,3 +172,274 @@ async def _remove_quietly(docker: Client, cid: str) -> None:
         await docker.containers.remove(cid, force=True)
     except EngineError:
         pass
+
+
+# -- ps, wait, kill, restart, pause, unpause, rename, top, stats, cp --------------------------
+
+
+def _register_management(commands: Subcommands) -> None:
+    ps_parser = commands.add_parser("ps", help="list containers")
+    ps_parser.add_argument("-a", "--all", action="store_true", help="include stopped containers")
+    ps_parser.add_argument("-n", "--last", type=int, help="the N most recently created (any state)")
+    ps_parser.add_argument("-s", "--size", action="store_true", help="show sizes")
+    ps_parser.add_argument("-q", "--quiet", action="store_true", help="only ids")
+    ps_parser.add_argument(
+        "-f", "--filter", action="append", type=key_value, metavar="KEY=VALUE",
+        help="label=k=v, name=, status=, ancestor=, ... (repeatable)",
+    )
+    ps_parser.set_defaults(func=ps)
+
+    wait_parser = commands.add_parser("wait", help="wait for containers to stop; print exit codes")
+    wait_parser.add_argument("containers", nargs="+", metavar="CONTAINER")
+    wait_parser.add_argument("--condition", default="not-running", choices=WAIT_CONDITIONS)
+    wait_parser.set_defaults(func=wait)
+
+    kill_parser = commands.add_parser("kill", help="send a signal to running containers")
+    kill_parser.add_argument("containers", nargs="+", metavar="CONTAINER")
+    kill_parser.add_argument("-s", "--signal", help="signal name or number (default SIGKILL)")
+    kill_parser.set_defaults(func=kill)
+
+    restart_parser = commands.add_parser("restart", help="restart containers")
+    restart_parser.add_argument("containers", nargs="+", metavar="CONTAINER")
+    restart_parser.add_argument("-t", "--time", type=int, dest="t", help="seconds to wait before killing")
+    restart_parser.add_argument("-s", "--signal", help="stop signal (API 1.42+)")
+    restart_parser.set_defaults(func=restart)
+
+    for name, action in (("pause", "pause"), ("unpause", "unpause")):
+        parser = commands.add_parser(name, help=f"{action} all processes of containers")
+        parser.add_argument("containers", nargs="+", metavar="CONTAINER")
+        parser.set_defaults(func=pause if name == "pause" else unpause)
+
+    rename_parser = commands.add_parser("rename", help="rename a container")
+    rename_parser.add_argument("container")
+    rename_parser.add_argument("new_name")
+    rename_parser.set_defaults(func=rename)
+
+    top_parser = commands.add_parser("top", help="show a container's processes")
+    top_parser.add_argument("container")
+    top_parser.add_argument("ps_args", nargs=argparse.REMAINDER, help="ps options (default -ef)")
+    top_parser.set_defaults(func=top)
+
+    stats_parser = commands.add_parser("stats", help="show containers' resource use")
+    stats_parser.add_argument("containers", nargs="*", metavar="CONTAINER", help="default: all running")
+    stats_parser.add_argument("--no-stream", action="store_true", help="print one sample and exit")
+    stats_parser.set_defaults(func=stats)
+
+    cp_parser = commands.add_parser(
+        "cp", help="copy files between a container and the host",
+        description="CONTAINER:SRC DEST copies out of a container, SRC CONTAINER:DEST into one; "
+        "'-' as the host side is a tar on stdout or stdin.",
+    )
+    cp_parser.add_argument("source")
+    cp_parser.add_argument("destination")
+    cp_parser.set_defaults(func=cp)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+async def ps(docker: Client, args: argparse.Namespace) -> None:
+    found = await docker.containers.list(
+        all=args.all, limit=args.last, size=args.size, filters=filters_from(args.filter)
+    )
+    if args.quiet and not args.json:
+        for container in found:
+            print(short(container.id))
+        return
+    rows = [["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "NAMES"] + (["SIZE"] if args.size else [])]
+    for c in found:
+        command = c.command or ""
+        row = [short(c.id), c.image or "", json.dumps(command if len(command) <= 20 else command[:19] + "…"),
+               c.status or "", c.name or ""]
+        if args.size:
+            row.append(f"{_bytes(c.size_rw or 0)} (virtual {_bytes(c.size_root_fs or 0)})")
+        rows.append(row)
+    emit(args, found, _table(rows))
+
+
+async def wait(docker: Client, args: argparse.Namespace) -> None:
+    results = []
+    for container in args.containers:
+        result = await docker.containers.wait(container, condition=args.condition)
+        results.append({"id": container, "status_code": result.status_code, "error": result.error})
+        if not args.json:
+            print(result.status_code, flush=True)
+            if result.error:
+                warn(f"{container}: {result.error}")
+    if args.json:
+        emit(args, results)
+
+
+async def _each(args: argparse.Namespace, action: Any) -> int:
+    """Apply ``action`` to every container named; like docker, go on after a failure."""
+    failed = 0
+    for container in args.containers:
+        try:
+            await action(container)
+        except EngineError as exc:
+            warn(f"engine-client: error: {exc}")
+            failed += 1
+        else:
+            emit(args, {"id": container}, container)
+    return 1 if failed else 0
+
+
+async def kill(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, lambda c: docker.containers.kill(c, signal=args.signal))
+
+
+async def restart(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, lambda c: docker.containers.restart(c, t=args.t, signal=args.signal))
+
+
+async def pause(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, docker.containers.pause)
+
+
+async def unpause(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, docker.containers.unpause)
+
+
+async def rename(docker: Client, args: argparse.Namespace) -> None:
+    await docker.containers.rename(args.container, args.new_name)
+    emit(args, {"id": args.container, "name": args.new_name}, args.new_name)
+
+
+async def top(docker: Client, args: argparse.Namespace) -> None:
+    result = await docker.containers.top(args.container, ps_args=" ".join(args.ps_args) or None)
+    rows = [list(result.titles), *(list(process) for process in result.processes)]
+    emit(args, result, _table(rows))
+
+
+def _bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.4g}{unit}" if unit != "B" else f"{int(size)}B"
+        size /= 1024
+    return f"{size}B"
+
+
+def _usage(container: str, sample: ContainerStats) -> dict[str, Any]:
+    received, sent = network_io(sample)
+    read, written = block_io(sample)
+    return {
+        "id": sample.id or container,
+        "name": (sample.name or "").lstrip("/") or container,
+        "cpu_percent": round(cpu_percent(sample), 2),
+        "memory_usage": memory_usage(sample),
+        "memory_limit": sample.memory.limit,
+        "memory_percent": round(memory_percent(sample), 2),
+        "network_rx": received,
+        "network_tx": sent,
+        "block_read": read,
+        "block_write": written,
+        "pids": sample.pids,
+    }
+
+
+_STATS_TITLES = ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"]
+
+
+def _stats_row(usage: dict[str, Any]) -> list[str]:
+    return [
+        short(usage["id"]), usage["name"], f"{usage['cpu_percent']:.2f}%",
+        f"{_bytes(usage['memory_usage'])} / {_bytes(usage['memory_limit'])}",
+        f"{usage['memory_percent']:.2f}%",
+        f"{_bytes(usage['network_rx'])} / {_bytes(usage['network_tx'])}",
+        f"{_bytes(usage['block_read'])} / {_bytes(usage['block_write'])}",
+        str(usage["pids"] if usage["pids"] is not None else "-"),
+    ]
+
+
+async def stats(docker: Client, args: argparse.Namespace) -> None:
+    containers = args.containers or [c.id for c in await docker.containers.list()]
+    if args.no_stream:
+        usages: dict[str, dict[str, Any]] = {}
+
+        async def sample(container: str) -> None:
+            usages[container] = _usage(container, await docker.containers.stats(container))
+
+        async with anyio.create_task_group() as group:
+            for container in containers:
+                group.start_soon(sample, container)
+        ordered = [usages[c] for c in containers]
+        emit(args, ordered, _table([_STATS_TITLES, *(_stats_row(u) for u in ordered)]))
+        return
+    if not args.json:
+        print("   ".join(_STATS_TITLES), flush=True)
+
+    async def follow(container: str) -> None:
+        async with docker.containers.stats_stream(container) as samples:
+            async for one in samples:
+                usage = _usage(container, one)
+                line = json.dumps(usage, sort_keys=True) if args.json else "   ".join(_stats_row(usage))
+                print(line, flush=True)
+
+    async with anyio.create_task_group() as group:
+        for container in containers:
+            group.start_soon(follow, container)
+
+
+def _container_side(argument: str) -> tuple[str, str] | None:
+    """``CONTAINER:PATH`` as (container, path); None for a host path (as docker cp decides)."""
+    if argument.startswith(("/", ".")) or ":" not in argument:
+        return None
+    container, _, path = argument.partition(":")
+    return (container, path or "/") if container else None
+
+
+async def cp(docker: Client, args: argparse.Namespace) -> None:
+    source, destination = _container_side(args.source), _container_side(args.destination)
+    if (source is None) == (destination is None):
+        raise InvalidArgument("cp copies between a container and the host: give exactly one CONTAINER:PATH")
+    if source is not None:
+        await _copy_out(docker, *source, args.destination)
+    else:
+        assert destination is not None
+        await _copy_in(docker, args.source, *destination)
+
+
+async def _copy_out(docker: Client, container: str, path: str, host_path: str) -> None:
+    async with docker.containers.get_archive(container, path) as archive:
+        if host_path == "-":
+            out = sys.stdout.buffer
+            async for chunk in archive:
+                out.write(chunk)
+            out.flush()
+            return
+        target = anyio.Path(host_path)
+        if await target.is_dir():
+            await extract_archive(archive, target)
+            return
+        if archive.stat.mode.is_dir and await target.exists():
+            raise InvalidArgument(f"cannot copy the directory {path} onto the file {host_path}")
+        parent = target.parent
+        if not await parent.is_dir():
+            raise InvalidArgument(f"the host directory {parent} does not exist")
+        await extract_archive(archive, parent, rebase=(archive.stat.name, target.name))
+
+
+async def _copy_in(docker: Client, host_path: str, container: str, path: str) -> None:
+    if host_path == "-":
+        await docker.containers.put_archive(container, path, sys.stdin.buffer)
+        return
+    source = anyio.Path(host_path)
+    if not await source.exists():
+        raise InvalidArgument(f"no such host file or directory {host_path}")
+    try:
+        existing = await docker.containers.archive_stat(container, path)
+    except NotFound:
+        existing = None
+    if existing is not None and existing.mode.is_dir:
+        directory, name = path, source.name
+    elif existing is not None and await source.is_dir():
+        raise InvalidArgument(f"cannot copy the directory {host_path} onto the file {path}")
+    else:
+        stripped = path.rstrip("/") or "/"
+        directory, name = posixpath.dirname(stripped) or "/", posixpath.basename(stripped)
+    with await pack_path(source, arcname=name) as packed:
+        await docker.containers.put_archive(container, directory, packed)

@@ -8,7 +8,8 @@ import json
 import os
 import stat
 import tarfile
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -136,6 +137,17 @@ async def test_archive_stat_sends_head_and_decodes_header() -> None:
 # -- safe extraction --------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["tarfile-filters", "own-checks-only"])
+def tar_filters(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run extraction both with tarfile's "data" filter and as on Pythons without filters."""
+    with warnings.catch_warnings():
+        if request.param == "own-checks-only":
+            monkeypatch.setattr("engine_client._tar._HAS_FILTERS", False)
+            # Python 3.12 and 3.13 warn when extracting without a filter; that is the point here.
+            warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
 def tar_of(*members: tuple[tarfile.TarInfo, bytes | None]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -157,6 +169,7 @@ async def chunked(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
         yield data[start:start + size]
 
 
+@pytest.mark.usefixtures("tar_filters")
 async def test_extract_a_normal_archive_from_chunks(tmp_path: Path) -> None:
     archive = tar_of(
         (entry("d", tarfile.DIRTYPE, mode=0o700), None),
@@ -197,6 +210,7 @@ async def test_extract_rebases_the_top_level_name(tmp_path: Path) -> None:
         pytest.param([(entry("fifo", tarfile.FIFOTYPE), None)], id="fifo"),
     ],
 )
+@pytest.mark.usefixtures("tar_filters")
 async def test_extract_refuses_malicious_entries(
     tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]
 ) -> None:
@@ -207,6 +221,7 @@ async def test_extract_refuses_malicious_entries(
     assert outside == {"target"}
 
 
+@pytest.mark.usefixtures("tar_filters")
 async def test_write_through_an_extracted_symlink_is_refused(tmp_path: Path) -> None:
     # A link inside the target pointing at a sibling of the target, then a file through it.
     (tmp_path / "sibling").mkdir()

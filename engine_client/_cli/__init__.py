@@ -14,12 +14,12 @@ import anyio
 import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
-from . import containers, contexts, networks, streams, system, volumes
+from . import containers, contexts, images, networks, streams, system, volumes
 from ._common import Command, open_client
 
 __all__ = ["main"]
 
-_AREAS = (system, containers, streams, networks, volumes, contexts)
+_AREAS = (system, containers, streams, images, networks, volumes, contexts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -59,16 +59,27 @@ class Model:
     def from_api(cls: type[M], data: Mapping[str, Any] | None) -> M:
         data = data if isinstance(data, Mapping) else {}
         values: dict[str, Any] = {"raw": MappingProxyType(dict(data))}
-        for spec in dataclasses.fields(cls):
-            key = spec.metadata.get("key")
-            if key is None:
-                continue
-            value = _lookup(data, key)
+        specs = _SPECS.get(cls) or _specs(cls)
+        for name, key, dotted, convert in specs:
+            value = _lookup(data, key) if dotted else data.get(key)
             if value is None:
                 continue
-            convert = spec.metadata.get("convert")
-            values[spec.name] = convert(value) if convert else value
+            values[name] = convert(value) if convert else value
         return cls(**values)
+
+
+#: Per model: (field name, JSON key, whether the key is dotted, converter), read once.
+_SPECS: dict[type, tuple[tuple[str, str, bool, Callable[[Any], Any] | None], ...]] = {}
+
+
+def _specs(cls: type) -> tuple[tuple[str, str, bool, Callable[[Any], Any] | None], ...]:
+    specs = tuple(
+        (spec.name, key, "." in key, spec.metadata.get("convert"))
+        for spec in dataclasses.fields(cls)
+        if (key := spec.metadata.get("key")) is not None
+    )
+    _SPECS[cls] = specs
+    return specs
 
 
 # Converters shared by the models of several API areas.

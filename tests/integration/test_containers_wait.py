@@ -6,7 +6,7 @@ import anyio
 import pytest
 
 from engine_client import Client, InvalidArgument, NotFound
-from tests.integration.conftest import MakeContainer, unique_name
+from tests.integration.conftest import Daemon, MakeContainer, unique_name
 
 pytestmark = pytest.mark.anyio
 
@@ -38,11 +38,13 @@ async def test_waiting_next_exit_registered_before_start(
     assert result.status_code == 7
 
 
-async def test_wait_body_has_no_read_timeout(daemon, make_container: MakeContainer) -> None:  # type: ignore[no-untyped-def]
-    # A client whose read timeout is shorter than the container's run time.
-    async with Client.from_env(host=daemon.host, timeout=0.5) as short:
-        cid = await make_container(["sleep", "1.5"])
-        await short.containers.start(cid)
+async def test_wait_body_has_no_read_timeout(
+    docker: Client, live_daemon: Daemon, make_container: MakeContainer
+) -> None:
+    cid = await make_container(["sleep", "0.8"])
+    await docker.containers.start(cid)
+    # A client whose read deadline is shorter than the container's remaining run time.
+    async with Client.from_env(host=live_daemon.host, timeout=0.3) as short:
         result = await short.containers.wait(cid)
     assert result.status_code == 0
 

@@ -66,7 +66,7 @@ async def test_list_all_filters_and_size(docker: Client, make_container: MakeCon
     created = await docker.containers.list(all=True, filters={**mine, "status": "created"})
     assert [c.id for c in created] == [stopped]
 
-    newest = await docker.containers.list(all=True, limit=1)
+    newest = await docker.containers.list(all=True, limit=1, filters=mine)  # limit counts matches
     assert [c.id for c in newest] == [alive]
 
     sized = await docker.containers.list(all=True, size=True, filters=mine)

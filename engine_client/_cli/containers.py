@@ -12,7 +12,6 @@ from typing import Any
 
 import anyio
 
-from .._client import Client
 from .._api.container_stats import (
     ContainerStats,
     block_io,
@@ -22,6 +21,7 @@ from .._api.container_stats import (
     network_io,
 )
 from .._api.containers import WAIT_CONDITIONS
+from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
 from .._tar import extract_archive, pack_path
 from ._common import Stopwatch, Subcommands, emit, filters_from, key_value, plain, short, warn

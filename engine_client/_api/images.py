@@ -608,7 +608,7 @@ class Images:
     async def list(
         self,
         *,
-        all: bool = False,  # noqa: A002 - the Engine's parameter name
+        all: bool = False,
         filters: Filters | None = None,
         digests: bool = False,
         shared_size: bool = False,

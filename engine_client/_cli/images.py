@@ -210,7 +210,7 @@ def _short_id(image_id: str) -> str:
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
-        "   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+        "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
     )
 
 

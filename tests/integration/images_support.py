@@ -71,8 +71,8 @@ async def exit_code(docker: Client, container: str) -> int:
     return (await docker.containers.wait(container)).status_code
 
 
-@pytest.fixture
-async def images(docker: Client) -> AsyncIterator[ImageTracker]:
+@pytest.fixture(name="images")
+async def images_fixture(docker: Client) -> AsyncIterator[ImageTracker]:
     """Tracks images a test makes and force-removes them all afterwards, even on failure.
 
     Request it before ``make_container`` so that containers go first."""

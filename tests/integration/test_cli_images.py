@@ -3,26 +3,49 @@ local registries."""
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
-import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from engine_client._cli import main
 from tests.integration.conftest import IMAGE, REQUIRED, Daemon, endpoints, unique_name
 from tests.integration.images_support import rootfs
 
 
-def cli(daemon: Daemon, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine_client", "--host", daemon.host, *args],
-        capture_output=True, text=True, timeout=120, input=stdin,
-        env={**os.environ, **(env or {})},
-    )
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CLI:
+    """Run the CLI in this process (as ``engine-client --host ... ARGS``); stdout is not a
+    terminal.  In-process rather than a subprocess: the same code path, without a Python
+    start-up per command."""
+
+    def run(
+        daemon: Daemon, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        with monkeypatch.context() as patch:
+            for key, value in (env or {}).items():
+                patch.setenv(key, value)
+            patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+            code = main(["--host", daemon.host, *args])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
 
 
 @pytest.fixture
@@ -36,7 +59,7 @@ def registry() -> dict[str, str]:
 
 
 @pytest.fixture
-def names(live_daemon: Daemon) -> Iterator[list[str]]:
+def names(live_daemon: Daemon, cli: CLI) -> Iterator[list[str]]:
     """Image names a test makes; all force-removed afterwards."""
     made: list[str] = []
     yield made
@@ -45,7 +68,7 @@ def names(live_daemon: Daemon) -> Iterator[list[str]]:
 
 
 def test_push_rmi_pull_with_plain_progress_lines(
-    live_daemon: Daemon, names: list[str], registry: dict[str, str]
+    live_daemon: Daemon, cli: CLI, names: list[str], registry: dict[str, str]
 ) -> None:
     remote = f"{registry['plain']}/ec-cli/{unique_name('img')}:v1"
     names.append(remote)
@@ -63,7 +86,7 @@ def test_push_rmi_pull_with_plain_progress_lines(
     assert [tag for image in json.loads(listed.stdout) for tag in image["repo_tags"]] == [remote]
 
 
-def test_push_to_dead_registry_exits_1_with_one_line(live_daemon: Daemon, names: list[str]) -> None:
+def test_push_to_dead_registry_exits_1_with_one_line(live_daemon: Daemon, cli: CLI, names: list[str]) -> None:
     remote = f"127.0.0.1:1/ec-cli/{unique_name('img')}:v1"
     names.append(remote)
     cli(live_daemon, "tag", IMAGE, remote)
@@ -74,7 +97,7 @@ def test_push_to_dead_registry_exits_1_with_one_line(live_daemon: Daemon, names:
 
 
 def test_build_streams_output_then_history_and_rmi(
-    live_daemon: Daemon, names: list[str], tmp_path: Path
+    live_daemon: Daemon, cli: CLI, names: list[str], tmp_path: Path
 ) -> None:
     (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nARG WHO\nRUN echo \"built by $WHO\"\n")
     tag = f"{unique_name('ec-cli-build')}:v1"
@@ -92,7 +115,7 @@ def test_build_streams_output_then_history_and_rmi(
     assert removed.returncode == 0 and f"Untagged: {tag}" in removed.stdout
 
 
-def test_import_save_load_round_trip(live_daemon: Daemon, names: list[str], tmp_path: Path) -> None:
+def test_import_save_load_round_trip(live_daemon: Daemon, cli: CLI, names: list[str], tmp_path: Path) -> None:
     source = tmp_path / "rootfs.tar"
     source.write_bytes(rootfs(b"cli"))
     repo = f"{unique_name('ec-cli-import')}:v1"
@@ -110,7 +133,7 @@ def test_import_save_load_round_trip(live_daemon: Daemon, names: list[str], tmp_
 
 
 def test_login_checks_and_stores_without_printing_the_password(
-    live_daemon: Daemon, names: list[str], registry: dict[str, str], tmp_path: Path
+    live_daemon: Daemon, cli: CLI, names: list[str], registry: dict[str, str], tmp_path: Path
 ) -> None:
     env = {"DOCKER_CONFIG": str(tmp_path)}
     wrong = cli(live_daemon, "login", registry["auth"], "-u", registry["username"],

@@ -10,7 +10,7 @@ import pytest
 
 from engine_client import Client
 from tests.integration.conftest import IMAGE, unique_name
-from tests.integration.images_support import ImageTracker, images  # noqa: F401 - the fixture
+from tests.integration.images_support import ImageTracker, images_fixture  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 

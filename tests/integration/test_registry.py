@@ -23,7 +23,7 @@ from tests.integration.conftest import REQUIRED, MakeContainer, endpoints, uniqu
 from tests.integration.images_support import (
     ImageTracker,
     exit_code,
-    images,  # noqa: F401 - the fixture
+    images_fixture,  # noqa: F401 - the "images" fixture
     import_unique_image,
 )
 
@@ -188,6 +188,9 @@ async def test_pull_from_dead_registry_fails_before_the_stream(docker: Client) -
         await docker.images.pull(f"{DEAD_REGISTRY}/ec-test/nothing:latest")
 
 
+# Heavy (push, remove, two builds that pull): asyncio only.  X-Registry-Config is plain
+# header encoding (unit-tested); the trio paths of build and push run in the other tests.
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_build_pulls_a_private_base_image_with_registry_config(
     docker: Client, images: ImageTracker, registry: dict[str, str], tmp_path: Path
 ) -> None:

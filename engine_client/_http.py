@@ -18,6 +18,7 @@ There is no pool wait, so ``pool`` is never used.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import socket
@@ -76,14 +77,18 @@ class _Retry(Exception):
 class _Connection:
     """One byte stream plus the bytes read from it but not yet consumed."""
 
-    __slots__ = ("buffer", "socket", "stream")
+    __slots__ = ("buffer", "direct", "raw_socket", "socket", "stream")
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self.stream = stream
         self.buffer = b""
-        raw = stream.extra(SocketAttribute.raw_socket, None)
+        self.raw_socket = stream.extra(SocketAttribute.raw_socket, None)
         # asyncio's TCP/TLS streams expose a TransportSocket, which cannot recv: no peeking.
-        self.socket: socket.socket | None = raw if isinstance(raw, socket.socket) else None
+        raw = self.raw_socket if isinstance(self.raw_socket, socket.socket) else None
+        self.socket: socket.socket | None = raw
+        # A plain socket stream (not TLS) can take a request without a trip through the
+        # event loop: anyio's send always yields first, which costs as much as the write.
+        self.direct = raw if isinstance(stream, anyio.abc.SocketStream) else None
 
     def is_idle_and_open(self) -> bool:
         """False when the peer closed an idle connection (or sent bytes nobody asked for)."""
@@ -513,13 +518,21 @@ async def _send_request(
     chunked: bool,
 ) -> None:
     send = connection.stream.send
+    first = head + body if body and len(body) <= _COALESCE_SIZE else head
     try:
-        await send(head + body if body and len(body) <= _COALESCE_SIZE else head)
+        sent = 0
+        if connection.direct is not None:
+            with contextlib.suppress(BlockingIOError):
+                sent = connection.direct.send(first)
+        if not sent:
+            await send(first)
     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
         # Nothing reached the daemon: safe to repeat on a fresh connection.
         error = httpx.WriteError(f"writing to the connection failed: {_describe(exc)}")
         raise _Retry(error) from exc
     try:
+        if 0 < sent < len(first):
+            await send(first[sent:])
         if len(body) > _COALESCE_SIZE:
             await send(body)
         if stream is not None:
@@ -625,7 +638,7 @@ class NetworkStream:
     def get_extra_info(self, info: str) -> Any:
         stream = self._connection.stream
         if info == "socket":
-            return self._connection.socket
+            return self._connection.raw_socket
         if info == "client_addr":
             return stream.extra(SocketAttribute.local_address, None)
         if info == "server_addr":

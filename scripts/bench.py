@@ -626,6 +626,8 @@ class Bench:
         self.host = args.host
         self.quick = args.quick
         self.rounds = 3 if self.quick else args.rounds
+        # lifecycles and streams take seconds per measurement: fewer rounds
+        self.heavy_rounds = 1 if self.quick else max(2, args.rounds // 2)
         self.results: list[Result] = []
         self.notes: list[str] = []
         self.admin = Seat(Raw(self.host), AsyncioLoop())
@@ -722,7 +724,7 @@ class Bench:
 
     def lifecycles(self) -> None:
         count = 4 if self.quick else 40
-        rounds = 1 if self.quick else max(2, self.rounds // 2)
+        rounds = self.heavy_rounds
         names = ["raw", "engine_client", "engine_client[trio]", "aiodocker", "docker-py"]
         seats = self.seats(names + ([] if self.quick else ["docker CLI"]))
         try:
@@ -747,8 +749,7 @@ class Bench:
 
     def throughput(self, what: str, names: list[str], container: Callable[[], str]) -> None:
         results = [Result(f"{what} throughput", name, "MB/s", higher_is_better=True) for name in names]
-        rounds = 1 if self.quick else self.rounds
-        for _ in range(rounds):
+        for _ in range(self.heavy_rounds):
             for result in results:
                 report = child(
                     [what, "--contender", result.contender, "--host", self.host,

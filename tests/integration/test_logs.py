@@ -8,12 +8,12 @@ import resource
 import time
 
 import anyio
-import httpx
 import pytest
 
 from engine_client import Client, Frame, NotFound, StreamType
 
 from .conftest import Daemon, MakeContainer, endpoints
+from .test_resources import unpooled
 
 pytestmark = pytest.mark.anyio
 
@@ -35,15 +35,6 @@ def open_fds() -> int:
 def rss_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize()
-
-
-def unpooled(daemon: Daemon) -> Client:
-    """A client that keeps no idle connections: any open connection is a live request."""
-    assert daemon.socket_path is not None
-    transport = httpx.AsyncHTTPTransport(
-        uds=daemon.socket_path, limits=httpx.Limits(max_keepalive_connections=0)
-    )
-    return Client.from_env(host=daemon.host, transport=transport)
 
 
 async def finished(

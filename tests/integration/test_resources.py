@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from engine_client import Client
+from engine_client._http import HTTPTransport, unix_connector
 
 from .conftest import Daemon, MakeContainer
 
@@ -77,10 +78,18 @@ def daemon_connections(pid: int, socket_path: str) -> int:
 
 
 def unpooled(daemon: Daemon) -> Client:
+    """A client that keeps no idle connections: any open connection is a live request.
+
+    Same transport as the default (``ENGINE_CLIENT_TRANSPORT`` picks it), pool disabled.
+    """
     assert daemon.socket_path is not None
-    transport = httpx.AsyncHTTPTransport(
-        uds=daemon.socket_path, limits=httpx.Limits(max_keepalive_connections=0)
-    )
+    transport: httpx.AsyncBaseTransport
+    if os.environ.get("ENGINE_CLIENT_TRANSPORT") == "httpx":
+        transport = httpx.AsyncHTTPTransport(
+            uds=daemon.socket_path, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+    else:
+        transport = HTTPTransport(unix_connector(daemon.socket_path), max_idle=0)
     return Client.from_env(host=daemon.host, transport=transport)
 
 

@@ -92,12 +92,12 @@ async def test_exec_in_a_paused_container_is_a_conflict(
     docker: Client, make_container: MakeContainer
 ) -> None:
     cid = await running(make_container, docker)
-    await docker.request("POST", f"/containers/{cid}/pause")
+    await docker.containers.pause(cid)
     try:
         with pytest.raises(Conflict):
             await docker.exec.run(cid, ["true"])
     finally:
-        await docker.request("POST", f"/containers/{cid}/unpause")
+        await docker.containers.unpause(cid)
 
 
 async def test_exec_in_a_stopped_container_is_a_conflict(

@@ -194,3 +194,19 @@ async def test_cli_exec_and_logs(
     assert (tail.returncode, tail.stdout, tail.stderr) == (0, b"two\n", b"three\n")
     assert stamped.stdout.count(b"Z one\n") == 1 and stamped.stderr.endswith(b"Z three\n")
     assert unknown.returncode == 1 and b"ec-no-such-container" in unknown.stderr
+
+
+@cli
+async def test_cli_attach_shows_output_and_exits_with_the_container(
+    docker: Client, make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    cid = await make_container(
+        ["sh", "-c", "read line; echo got $line; echo bye >&2; exit 6"],
+        open_stdin=True,
+        stdin_once=True,
+    )
+    await docker.containers.start(cid)
+    done = await anyio.to_thread.run_sync(
+        lambda: engine_client(live_daemon, "attach", "-i", cid, stdin=b"hello\n")
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (6, b"got hello\n", b"bye\n")

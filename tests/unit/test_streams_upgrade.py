@@ -249,3 +249,31 @@ async def test_logs_need_a_stream() -> None:
     async with FakeDaemon().client() as docker:
         with pytest.raises(ValueError):
             await docker.containers.logs(CID, stdout=False, stderr=False)
+
+
+class BrokenBody(httpx.AsyncByteStream):
+    """Delivers some bytes, then the connection breaks (a daemon restarted mid-stream)."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first = first
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield self.first
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message")
+
+
+async def test_follow_that_drops_raises_stream_error_after_the_frames_it_had() -> None:
+    daemon = FakeDaemon()
+    inspect_route(daemon, tty=False)
+    daemon.route(
+        "GET",
+        f"/v1.45/containers/{CID}/logs",
+        lambda _: httpx.Response(200, stream=BrokenBody(frame(1, b"before\n"))),
+    )
+    received: list[bytes] = []
+    async with daemon.client() as docker:
+        with pytest.raises(StreamError):
+            async with docker.containers.stream_logs(CID) as frames:
+                async for item in frames:
+                    received.append(item.data)
+    assert received == [b"before\n"]

@@ -2,7 +2,9 @@
 
 Decoders are incremental and know nothing of HTTP: feed them chunks as they arrive, in any
 sizes, and they return whole items.  Each keeps one buffer and discards consumed bytes once per
-``feed``, so a long stream costs linear time however it is split.
+``feed``, so a long stream costs linear time however it is split.  ``FrameStream`` turns any
+byte source (a response body, a hijacked connection) into an async iterator of frames;
+``TextDecoder`` is the explicit step from bytes to text.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ __all__ = [
     "StreamType",
     "TextDecoder",
     "collect",
-    "demux",
     "json_lines",
 ]
 
@@ -144,17 +145,6 @@ class JSONLinesDecoder:
             items.append(json.loads(text))
         except ValueError as exc:
             raise StreamError(f"malformed JSON message from the daemon: {text[:200]!r}") from exc
-
-
-async def demux(
-    chunks: AsyncIterable[bytes], max_size: int = MAX_ITEM_SIZE
-) -> AsyncIterator[Frame]:
-    """Frames from a multiplexed byte stream; raises StreamError if it ends inside a frame."""
-    decoder = FrameDecoder(max_size)
-    async for chunk in chunks:
-        for frame in decoder.feed(chunk):
-            yield frame
-    decoder.close()
 
 
 async def json_lines(

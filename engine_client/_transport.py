@@ -7,7 +7,7 @@ interface can be injected: ``httpx.MockTransport``, a respx router, another tran
 The default is engine_client's own HTTP/1.1 transport (``_http.py``) over a *connector*, an
 async callable returning a connected byte stream; ``connector`` picks it from the endpoint.
 Setting ``ENGINE_CLIENT_TRANSPORT=httpx`` selects httpx's own transport instead (to compare
-the two, or to rule ours out when something looks wrong).
+the two, or to rule ours out when something looks wrong), for every endpoint but ``ssh://``.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=_MAX_IDLE
 
 def default_transport(config: ClientConfig) -> httpx.AsyncBaseTransport:
     choice = os.environ.get("ENGINE_CLIENT_TRANSPORT") or TRANSPORTS[0]
-    if choice == "httpx":
+    if choice == "httpx" and config.endpoint.scheme != "ssh":  # httpx cannot reach ssh://
         return _httpx_transport(config)
-    if choice != TRANSPORTS[0]:
+    if choice not in TRANSPORTS:
         raise ConfigError(
             f"invalid ENGINE_CLIENT_TRANSPORT {choice!r}: expected one of {', '.join(TRANSPORTS)}"
         )
@@ -60,8 +60,6 @@ def _httpx_transport(config: ClientConfig) -> httpx.AsyncBaseTransport:
     endpoint = config.endpoint
     if endpoint.scheme == "unix":
         return httpx.AsyncHTTPTransport(uds=endpoint.address, limits=_LIMITS)
-    if endpoint.scheme == "ssh":
-        raise ConfigError(f"{config.host}: ssh:// needs engine_client's own transport")
     warn_if_insecure(config)
     if config.tls is not None:
         return httpx.AsyncHTTPTransport(verify=config.tls.ssl_context(), limits=_LIMITS)

@@ -1,3 +1,4 @@
+# ruff: noqa: T201  (a command-line tool: it prints its report)
 """engine_client side by side with a raw-socket floor, aiodocker, docker-py and the docker CLI.
 
 Every contender runs in the same run, alternating (A B C A B C ...), each measurement repeated;
@@ -25,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 IMAGE = "engine-client-test/busybox:latest"
 LABEL = "engine-client-bench"
@@ -270,23 +271,24 @@ class EngineClient:
 
         latencies: list[float] = []
         filters = {"container": [container], "event": ["kill"]}
-        async with self.client.system.events(filters=filters) as events:
-            async with anyio.create_task_group() as tasks:
+        async with (
+            self.client.system.events(filters=filters) as events,
+            anyio.create_task_group() as tasks,
+        ):
+            arrived = anyio.Event()
+
+            async def receive() -> None:
+                async for _ in events:
+                    arrived.set()
+
+            tasks.start_soon(receive)
+            for _ in range(count):
                 arrived = anyio.Event()
-
-                async def receive() -> None:
-                    nonlocal arrived
-                    async for _ in events:
-                        arrived.set()
-
-                tasks.start_soon(receive)
-                for _ in range(count):
-                    arrived = anyio.Event()
-                    started = time.perf_counter()
-                    await self.client.containers.kill(container, signal="SIGWINCH")
-                    await arrived.wait()
-                    latencies.append(time.perf_counter() - started)
-                tasks.cancel_scope.cancel()
+                started = time.perf_counter()
+                await self.client.containers.kill(container, signal="SIGWINCH")
+                await arrived.wait()
+                latencies.append(time.perf_counter() - started)
+            tasks.cancel_scope.cancel()
         return latencies
 
 
@@ -544,7 +546,7 @@ def alternate(
         for seat in seats:
             warmup(seat)
     for _ in range(rounds):
-        for seat, result in zip(seats, results):
+        for seat, result in zip(seats, results, strict=True):
             result.values.append(measure(seat))
     return results
 
@@ -642,14 +644,17 @@ class Bench:
     def make(self, command: list[str], kind: str, count: int = 1) -> list[str]:
         async def make_all() -> list[str]:
             client = self.admin.contender.client
-            ids = []
-            for _ in range(count):
+            limiter = asyncio.Semaphore(8)
+
+            async def make_one() -> str:
                 labels = {LABEL: RUN_ID, f"{LABEL}.kind": kind}
-                created, _ = await client.call(
-                    "POST", "/containers/create", create_body(command, labels)
-                )
-                ids.append(created["Id"])
-            return ids
+                async with limiter:
+                    created, _ = await client.call(
+                        "POST", "/containers/create", create_body(command, labels)
+                    )
+                return str(created["Id"])
+
+            return list(await asyncio.gather(*(make_one() for _ in range(count))))
 
         ids = self.admin.loop.run(make_all)
         self.created += ids
@@ -661,8 +666,18 @@ class Bench:
     def cleanup(self) -> None:
         filters = json.dumps({"label": [f"{LABEL}={RUN_ID}"]})
         leftovers = self.call("GET", f"/containers/json?all=1&{urlencode({'filters': filters})}")
-        for container in leftovers:
-            self.call("DELETE", f"/containers/{container['Id']}?force=1")
+
+        async def remove_all() -> None:
+            client = self.admin.contender.client
+            limiter = asyncio.Semaphore(8)
+
+            async def remove(container: str) -> None:
+                async with limiter:
+                    await client.call("DELETE", f"/containers/{container}?force=1")
+
+            await asyncio.gather(*(remove(c["Id"]) for c in leftovers))
+
+        self.admin.loop.run(remove_all)
 
     def seats(self, names: list[str]) -> list[Seat]:
         seats = []
@@ -792,7 +807,7 @@ class Bench:
         try:
             results = [Result("event latency (kill to event)", s.contender.name, "ms") for s in seats]
             for _ in range(1 if self.quick else self.rounds):
-                for seat, result in zip(seats, results):
+                for seat, result in zip(seats, results, strict=True):
                     latencies = seat.run("event_latency", container, count)
                     result.values.append(statistics.median(latencies) * 1e3)
             self.results += results

@@ -719,8 +719,7 @@ async def test_client_maps_timeouts(socket_dir: str) -> None:
 async def test_client_over_the_transport(socket_dir: str) -> None:
     async with fake_daemon(socket_dir) as daemon:
         config = ClientConfig(host=f"unix://{daemon.path}", api_version="1.41")
-        async with Client(config) as client:
-            assert isinstance(client._transport, HTTPTransport)
+        async with Client(config, transport=daemon.transport()) as client:
             response = await client.request("GET", "/containers/json", params={"all": True})
             assert response.content == b"/v1.41/containers/json?all=1"
             async with client.stream("GET", "/events", params={"filters": '{"a":["b c"]}'}) as s:

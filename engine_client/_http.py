@@ -379,7 +379,7 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         head, body, stream, chunked = _encode_request(request)
         retried = False
         while True:
-            connection, reused = await self._acquire(timeouts.get("connect"))
+            connection, reused = await self._acquire(timeouts.get("connect"), fresh=retried)
             try:
                 return await self._exchange(
                     connection, request, head, body, stream, chunked, timeouts
@@ -399,9 +399,11 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         for connection in idle:
             await connection.aclose()
 
-    async def _acquire(self, connect_limit: float | None) -> tuple[_Connection, bool]:
+    async def _acquire(
+        self, connect_limit: float | None, *, fresh: bool = False
+    ) -> tuple[_Connection, bool]:
         idle = self._idle
-        while idle:
+        while idle and not fresh:
             connection = idle.pop()
             if connection.is_idle_and_open():
                 return connection, True

@@ -250,6 +250,36 @@ async def test_idempotent_request_is_retried_when_a_pooled_connection_dies_unans
     assert daemon.connections == 2
 
 
+async def test_retry_goes_to_a_fresh_connection_not_another_pooled_one(
+    socket_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finish = anyio.Event()
+
+    async def handler(peer: Peer) -> None:
+        if daemon.connections > 2:
+            await serve_forever(peer)
+            return
+        await peer.request()
+        await peer.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n")
+        await finish.wait()
+        await peer.send(b"0\r\n\r\n")
+        await peer.request()  # the next request on this connection goes unanswered
+
+    # Both pooled connections die unnoticed (as when the daemon restarts between requests).
+    monkeypatch.setattr(_Connection, "is_idle_and_open", lambda self: True)
+    async with fake_daemon(socket_dir, handler) as daemon:
+        transport = daemon.transport()
+        requests = [httpx.Request("GET", f"http://docker/{name}") for name in "ab"]
+        responses = [await transport.handle_async_request(r) for r in requests]
+        finish.set()
+        for response in responses:
+            await response.aread()
+            await response.aclose()
+        assert (await get(transport, "/c")).content == b"/c"
+        assert daemon.connections == 3
+        await transport.aclose()
+
+
 async def test_non_idempotent_request_that_was_sent_is_not_retried(socket_dir: str) -> None:
     async def close_at_second_request(peer: Peer) -> None:
         await peer.request()

@@ -95,9 +95,21 @@ class RawClient:
     async def call(
         self, method: str, path: str, body: Any = None, versioned: bool = True
     ) -> tuple[Any, dict[bytes, bytes]]:
-        connection = self.idle.pop() if self.idle else await self.connect()
-        connection.writer.write(self.encode(method, path, body, versioned))
-        status, headers = await connection.head()
+        request = self.encode(method, path, body, versioned)
+        if self.idle:
+            connection = self.idle.pop()
+            try:
+                connection.writer.write(request)
+                status, headers = await connection.head()
+            except (OSError, asyncio.IncompleteReadError):
+                connection.writer.close()  # the daemon closed it while idle: a fresh one
+                connection = await self.connect()
+                connection.writer.write(request)
+                status, headers = await connection.head()
+        else:
+            connection = await self.connect()
+            connection.writer.write(request)
+            status, headers = await connection.head()
         data = b"".join([chunk async for chunk in connection.chunks(method, status, headers)])
         self.idle.append(connection)
         if status >= 300:

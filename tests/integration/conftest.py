@@ -19,7 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -34,6 +34,21 @@ LABEL = "engine-client-test"
 RUN_ID = uuid.uuid4().hex[:12]
 
 pytestmark = pytest.mark.integration
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose real endpoint is missing, or fail it when daemons are required."""
+    if REQUIRED:
+        pytest.fail(f"{message} (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
+    pytest.skip(message)
+
+
+def endpoint(kind: str) -> dict[str, Any]:
+    """One of the endpoints beside the daemons in endpoints.json ("registry", "tls", "ssh")."""
+    found = endpoints().get(kind)
+    if not found:
+        unavailable(f"no {kind} endpoint in endpoints.json (scripts/test-env up starts one)")
+    return dict(found)
 
 
 def endpoints() -> dict[str, Any]:
@@ -93,10 +108,7 @@ def live_daemon(daemon: Daemon, _checked_daemons: dict[str, bool]) -> Daemon:
     if daemon.name not in _checked_daemons:
         _checked_daemons[daemon.name] = _answers(daemon)
     if not _checked_daemons[daemon.name]:
-        message = f"no Docker daemon answers at {daemon.host}"
-        if REQUIRED:
-            pytest.fail(message + " (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
-        pytest.skip(message)
+        unavailable(f"no Docker daemon answers at {daemon.host}")
     return daemon
 
 

@@ -19,7 +19,7 @@ from engine_client import (
     ServerError,
     StreamedError,
 )
-from tests.integration.conftest import REQUIRED, MakeContainer, endpoints, unique_name
+from tests.integration.conftest import MakeContainer, endpoint, unique_name
 from tests.integration.images_support import (
     ImageTracker,
     exit_code,
@@ -35,12 +35,7 @@ DEAD_REGISTRY = "127.0.0.1:1"
 
 @pytest.fixture(scope="module")
 def registry() -> dict[str, str]:
-    found = endpoints().get("registry")
-    if not found:
-        if REQUIRED:
-            pytest.fail("endpoints.json names no registry (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
-        pytest.skip("no test registry: run scripts/test-env up")
-    return dict(found)
+    return endpoint("registry")
 
 
 def _credentials(registry: dict[str, str]) -> AuthConfig:

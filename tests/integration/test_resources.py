@@ -1,13 +1,16 @@
 """Streams release their connections: 500 follows, execs and attaches leave nothing behind.
 
 Counted on both ends: this process's open file descriptors (/proc/self/fd) and the daemon's
-open unix-socket descriptors (/proc/<dockerd>/fd, the daemon found by its socket path).  The
-client keeps no idle connections, so every connection still open afterwards would be a leak.
+connections from this process or left over from it (/proc/<dockerd>/fd and ``ss -x``, the
+daemon found by its socket path).  The client keeps no idle connections, so every connection
+still open afterwards would be a leak.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,15 +22,13 @@ import pytest
 from engine_client import Client
 from engine_client._http import HTTPTransport, unix_connector
 
-from .conftest import Daemon, MakeContainer
+from .conftest import Daemon, MakeContainer, unavailable
 
 pytestmark = pytest.mark.anyio
 
 TICKS = ["sh", "-c", "while true; do echo tick; sleep 0.01; done"]
 COUNT = 500
 CONCURRENCY = 10
-#: Other clients of a shared daemon come and go; a leak here would be hundreds.
-DAEMON_NOISE = 10
 
 
 def open_fds() -> int:
@@ -52,29 +53,69 @@ def daemon_pid(socket_path: str) -> int:
             )
         ):
             return int(entry.name)
-    pytest.skip(f"no dockerd process serves {socket_path} on this machine")
+    unavailable(f"no dockerd process serves {socket_path} on this machine")
 
 
-def daemon_connections(pid: int, socket_path: str) -> int:
-    """The daemon's descriptors of sockets accepted on (or listening at) ``socket_path``.
-
-    An accepted unix socket carries its listener's path in /proc/net/unix; the daemon's
-    other sockets (to containerd, to shims) have other paths and are not counted.
-    """
+def socket_inodes(pid: int | str) -> set[str]:
     inodes = set()
-    for line in Path(f"/proc/{pid}/net/unix").read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) >= 8 and fields[7] == socket_path:
-            inodes.add(fields[6])
-    count = 0
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
             target = os.readlink(fd)
         except OSError:
             continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            count += 1
-    return count
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def daemon_connections(pid: int, socket_path: str) -> dict[str, str]:
+    """The daemon's connections on ``socket_path``: its socket inode -> the peer's inode.
+
+    From ``ss -x``; a peer of ``"0"`` has closed.  The daemon's other sockets (to
+    containerd, to shims) have other local paths.
+    """
+    listing = subprocess.run(["ss", "-xH"], capture_output=True, text=True, check=True).stdout
+    daemon_inodes = socket_inodes(pid)
+    connections = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[4] == socket_path and fields[5] in daemon_inodes:
+            connections[fields[5]] = fields[7]
+    return connections
+
+
+class DaemonSide:
+    """Which of the daemon's connections were ours, and which of them it still holds.
+
+    Other clients of a shared daemon are told apart by the peer: while a connection is
+    open, its peer is one of this process's sockets.  The sampler records those daemon-side
+    sockets; afterwards, any of them still in the daemon's descriptor table is held open.
+    """
+
+    def __init__(self, pid: int, socket_path: str) -> None:
+        self._pid, self._path = pid, socket_path
+        self.seen: set[str] = set()
+
+    def ours(self) -> set[str]:
+        mine = socket_inodes("self")
+        return {d for d, peer in daemon_connections(self._pid, self._path).items() if peer in mine}
+
+    async def sample(self) -> None:
+        while True:
+            self.seen |= self.ours()
+            await anyio.sleep(0.02)
+
+    def held(self) -> set[str]:
+        return self.seen & daemon_connections(self._pid, self._path).keys()
+
+    async def settled(self, wait: float) -> set[str]:
+        """The daemon closes its ends a moment after ours; give it a little time."""
+        held = self.held()
+        with anyio.move_on_after(wait):
+            while held:
+                await anyio.sleep(0.1)
+                held = self.held()
+        return held
 
 
 def unpooled(daemon: Daemon) -> Client:
@@ -105,16 +146,6 @@ async def repeat(action: Callable[[], Awaitable[object]]) -> None:
             tasks.start_soon(once)
 
 
-async def settled_daemon_count(pid: int, socket_path: str, limit: int, wait: float) -> int:
-    """The daemon closes its side a moment after ours; give it a little time."""
-    count = daemon_connections(pid, socket_path)
-    with anyio.move_on_after(wait):
-        while count > limit:
-            await anyio.sleep(0.1)
-            count = daemon_connections(pid, socket_path)
-    return count
-
-
 # Heavy (1500 streams): every daemon generation, but on asyncio only; the trio path of the
 # same code is covered by the cancellation and attach tests, which run on both backends.
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
@@ -123,6 +154,8 @@ async def test_streams_leave_no_descriptors_or_connections(
 ) -> None:
     socket_path = live_daemon.socket_path
     assert socket_path is not None
+    if shutil.which("ss") is None:
+        unavailable("needs ss (iproute2) to see the daemon's connections")
     pid = daemon_pid(socket_path)
 
     async def follow_a_few_frames(cid: str) -> None:
@@ -145,30 +178,41 @@ async def test_streams_leave_no_descriptors_or_connections(
 
     async with unpooled(live_daemon) as client:
         await client.api_version()
-        fds_before, daemon_before = open_fds(), daemon_connections(pid, socket_path)
-        limit = daemon_before + DAEMON_NOISE
+        fds_before = open_fds()
         figures = []
-        for name, action in (
-            ("follow", follow_a_few_frames),
-            ("exec", exec_once),
-            ("attach", attach_a_few_frames),
+        for name, action, daemon_closes in (
+            ("follow", follow_a_few_frames, True),
+            ("exec", exec_once, False),
+            ("attach", attach_a_few_frames, False),
         ):
             target = await make_container(TICKS)
-            await docker.containers.start(target)
+            await client.containers.start(target)
+            daemon = DaemonSide(pid, socket_path)
+            idle = daemon.ours()  # the fixture client's pooled connections: not counted
             started = time.monotonic()
             with anyio.fail_after(120):
-                await repeat(lambda: action(target))  # noqa: B023 - used within the iteration
+                async with anyio.create_task_group() as sampler:
+                    sampler.start_soon(daemon.sample)
+                    await repeat(lambda: action(target))  # noqa: B023 - used right here
+                    sampler.cancel_scope.cancel()
             elapsed = time.monotonic() - started
             fds = open_fds()
-            lingering = await settled_daemon_count(pid, socket_path, limit, wait=1)
-            # The daemon keeps some hijacked connections whose client has gone (attaches,
-            # and execs started concurrently on 20.10) until the container stops.
-            await docker.containers.kill(target)
-            daemon_count = await settled_daemon_count(pid, socket_path, limit, wait=15)
+            daemon.seen -= idle
+            # A connection we failed to close would still have one of our sockets as its peer.
+            not_closed_by_us = daemon.seen & daemon.ours()
+            # The daemon closes its end of a hijacked connection (attach, exec) whose client
+            # has gone only when its Go runtime finalises it, up to minutes later, whatever the
+            # client did (a raw socket that closes behaves alike): reported, not asserted.
+            await client.containers.remove(target, force=True)
+            held = await daemon.settled(wait=15 if daemon_closes else 1)
             figures.append(
-                f"{COUNT} {name} in {elapsed:.1f} s: fds {fds_before}->{fds}, daemon "
-                f"connections {daemon_before}->{lingering} (container stopped: {daemon_count})"
+                f"{COUNT} {name} in {elapsed:.1f} s: fds {fds_before}->{fds}; daemon-side "
+                f"connections seen {len(daemon.seen)}, left open by us {len(not_closed_by_us)}, "
+                f"still held by the daemon {len(held)}"
             )
             assert fds == fds_before, figures
-            assert daemon_count <= limit, figures
+            assert len(daemon.seen) > COUNT // 10, figures  # the sampler does see them
+            assert not not_closed_by_us, figures
+            if daemon_closes:
+                assert not held, figures
     print(f"\n{live_daemon.name}: " + "; ".join(figures))  # noqa: T201 - reported figures

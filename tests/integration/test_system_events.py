@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from engine_client import APIError, Client
-from tests.integration.conftest import LABEL, REQUIRED, RUN_ID, MakeContainer, endpoints, unique_name
+from tests.integration.conftest import LABEL, RUN_ID, MakeContainer, endpoint, unique_name
 
 pytestmark = pytest.mark.anyio
 
@@ -98,11 +98,7 @@ async def test_df_whole_and_by_type(docker: Client) -> None:
 
 
 async def test_login_against_the_test_registry(docker: Client) -> None:
-    registry = endpoints().get("registry")
-    if not registry:
-        if REQUIRED:
-            pytest.fail("no registry in endpoints.json (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
-        pytest.skip("no registry in endpoints.json")
+    registry = endpoint("registry")
     result = await docker.system.login(
         registry["username"], registry["password"], server_address=registry["auth"]
     )

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
+import importlib.util
 import json
 import os
 import resource
@@ -25,6 +27,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -830,6 +833,7 @@ class Bench:
         # httpx: what engine_client's data model costs by itself.
         modules = ["engine_client", "docker", "aiodocker", "httpx"]
         results = {m: Result("import time", f"import {m}", "ms") for m in modules}
+        compile_bytecode(modules)
         for _ in range(2 if self.quick else 7):
             for module in modules:
                 report = child(["import", "--contender", module])
@@ -852,6 +856,15 @@ class Bench:
         result.values.append(report["rss_after_mb"] - report["rss_before_mb"])
         result.extra = {k: round(v, 2) for k, v in report.items()}
         self.results.append(result)
+
+
+def compile_bytecode(modules: list[str]) -> None:
+    """Import times as installed: pip compiles a package's bytecode when it installs it, but
+    an editable install (or PYTHONDONTWRITEBYTECODE) leaves engine_client's uncompiled."""
+    for module in modules:
+        spec = importlib.util.find_spec(module)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(location, quiet=1)
 
 
 # -- reporting --------------------------------------------------------------------------------
@@ -959,6 +972,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller and fewer runs (< 1 minute)")
     parser.add_argument("--rounds", type=int, default=5, help="measurements per contender")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--readme", action="store_true", help="also write the table into README.md's performance section"
+    )
     args = parser.parse_args()
     if not args.host.startswith("unix://"):
         sys.exit("scripts/bench needs a unix:// host (the floor is a Unix-socket client)")
@@ -981,13 +997,31 @@ def main() -> None:
         print(json.dumps({"meta": meta, "results": table, "targets": targets(table),
                           "notes": bench.notes}, indent=2))
         return
-    print(markdown(table))
-    print()
-    print("Targets (ratios of medians in this run):")
-    print("\n".join(targets(table)))
-    for note in bench.notes:
-        print(f"Note: {note}")
-    print(f"\n{meta}")
+    report = report_text(table, bench.notes, meta)
+    print(report)
+    if args.readme:
+        write_readme(report)
+
+
+def report_text(table: list[dict[str, Any]], notes: list[str], meta: dict[str, Any]) -> str:
+    lines = [markdown(table), "", "Targets (ratios of medians in this run):", *targets(table)]
+    lines += [f"Note: {note}" for note in notes]
+    return "\n".join([*lines, "", f"Run: {meta}"])
+
+
+README_MARKERS = ("<!-- bench-table -->", "<!-- /bench-table -->")
+
+
+def write_readme(report: str) -> None:
+    """Replace what stands between the README's bench markers with this run's report."""
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text()
+    start, end = README_MARKERS
+    before, found, rest = text.partition(start)
+    if not found:
+        sys.exit(f"{readme} has no {start} marker")
+    after = rest.partition(end)[2] if end in rest else rest
+    readme.write_text(f"{before}{start}\n{report}\n{end}{after}")
 
 
 if __name__ == "__main__":

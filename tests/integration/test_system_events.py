@@ -10,7 +10,14 @@ import anyio
 import pytest
 
 from engine_client import APIError, Client
-from tests.integration.conftest import LABEL, RUN_ID, MakeContainer, endpoint, unique_name
+from tests.integration.conftest import (
+    LABEL,
+    RUN_ID,
+    Daemon,
+    MakeContainer,
+    endpoint,
+    unique_name,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -71,6 +78,21 @@ async def test_live_events_see_a_fresh_action(docker: Client, make_container: Ma
             event = await events.__anext__()
     assert (event.type, event.action, event.actor.id) == ("container", "create", cid)
     assert event.actor.attributes["ec-events"] == marker
+
+
+async def test_events_outlast_the_read_timeout(
+    make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    """An events stream has no read deadline: 1.5 s of silence with a 0.3 s client timeout."""
+    marker = unique_name("events-quiet")
+    filters = {"type": ["container"], "label": [f"ec-events={marker}"]}
+    async with Client.from_env(host=live_daemon.host, timeout=0.3) as client:
+        with anyio.fail_after(20):
+            async with client.system.events(filters=filters) as events:
+                await anyio.sleep(1.5)
+                cid = await make_container(["true"], labels={"ec-events": marker})
+                event = await events.__anext__()
+    assert (event.action, event.actor.id) == ("create", cid)
 
 
 async def test_info(docker: Client) -> None:

@@ -211,7 +211,7 @@ async def test_streams_leave_no_descriptors_or_connections(
                 f"still held by the daemon {len(held)}"
             )
             assert fds == fds_before, figures
-            assert len(daemon.seen) > COUNT // 10, figures  # the sampler does see them
+            assert len(daemon.seen) >= CONCURRENCY, figures  # the sampler does see them
             assert not not_closed_by_us, figures
             if daemon_closes:
                 assert not held, figures

@@ -692,8 +692,13 @@ async def test_read_timeout_in_the_body(socket_dir: str) -> None:
         await transport.aclose()
 
 
+async def deaf(peer: Peer) -> None:
+    """Reads nothing: the client's writes stall once the socket's buffers are full."""
+    await anyio.sleep_forever()
+
+
 async def test_write_timeout(socket_dir: str) -> None:
-    async with fake_daemon(socket_dir, silent) as daemon:  # never reads the body
+    async with fake_daemon(socket_dir, deaf) as daemon:
         transport = daemon.transport()
         request = httpx.Request(
             "POST",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine_client._cli import main
-from tests.integration.conftest import IMAGE, REQUIRED, Daemon, endpoints, unique_name
+from tests.integration.conftest import IMAGE, Daemon, endpoint, unique_name
 from tests.integration.images_support import rootfs
 
 
@@ -50,12 +50,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture
 def registry() -> dict[str, str]:
-    found = endpoints().get("registry")
-    if not found:
-        if REQUIRED:
-            pytest.fail("endpoints.json names no registry (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
-        pytest.skip("no test registry: run scripts/test-env up")
-    return dict(found)
+    return endpoint("registry")
 
 
 @pytest.fixture

@@ -44,11 +44,11 @@ async def test_stats_one_shot(docker: Client, make_container: MakeContainer) -> 
     assert sample.id in (None, cid)
 
 
+# The daemon spends ~1 s sampling: once per daemon is enough (no stream involved).
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_stats_not_one_shot_has_previous_sample(
-    docker: Client, make_container: MakeContainer, anyio_backend: str
+    docker: Client, make_container: MakeContainer
 ) -> None:
-    if anyio_backend != "asyncio":
-        pytest.skip("the daemon spends ~1 s sampling; once per daemon is enough (no stream involved)")
     cid = await running(make_container, docker)
     sample = await docker.containers.stats(cid)
     assert sample.precpu.system_cpu_usage > 0
@@ -67,11 +67,11 @@ async def test_stats_stream_yields_samples_and_closes(docker: Client, make_conta
     assert sample.id == cid and sample.memory.usage > 0
 
 
+# Samples come a second apart; the stream itself is tested on both backends.
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_stats_stream_cpu_percent_of_a_busy_container(
-    docker: Client, make_container: MakeContainer, anyio_backend: str
+    docker: Client, make_container: MakeContainer
 ) -> None:
-    if anyio_backend != "asyncio":
-        pytest.skip("samples come a second apart; the stream itself is tested on both backends")
     cid = await make_container(["sh", "-c", "while true; do :; done"])
     await docker.containers.start(cid)
     samples: list[ContainerStats] = []

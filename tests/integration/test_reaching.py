@@ -20,7 +20,7 @@ import engine_client._config
 from engine_client import BadRequest, Client, ClientConfig, EngineConnectionError, TLSConfig
 from engine_client._cli import main
 from tests.docker_contexts import use_context, write_context
-from tests.integration.conftest import IMAGE, LABEL, REQUIRED, RUN_ID, endpoints, ensure_image
+from tests.integration.conftest import IMAGE, LABEL, RUN_ID, endpoint, endpoints, ensure_image
 
 pytestmark = pytest.mark.anyio
 
@@ -28,16 +28,6 @@ DOCKER_VARIABLES = (
     "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_TLS",
     "DOCKER_CERT_PATH", "DOCKER_API_VERSION", "ENGINE_CLIENT_SSH_OPTS",
 )
-
-
-def endpoint(kind: str) -> dict[str, Any]:
-    found = endpoints().get(kind)
-    if not found:
-        message = f"no {kind} endpoint in endpoints.json (scripts/test-env up starts one)"
-        if REQUIRED:
-            pytest.fail(message + " (ENGINE_CLIENT_REQUIRE_DAEMONS=1)")
-        pytest.skip(message)
-    return dict(found)
 
 
 def daemon_host(name: str) -> str:

@@ -104,6 +104,22 @@ async def test_cancelled_run_returns_promptly_and_removes_the_container(docker: 
     assert await gone(docker, name)
 
 
+async def test_run_cancelled_at_any_moment_leaves_no_container(docker: Client) -> None:
+    # Cancelled from before the create is sent to well after the start, in 2 ms steps:
+    # whatever was in flight, no container of this test may remain.
+    mark = unique_name("ec-run-cancel-sweep")
+    labels = {**LABELS, "engine-client-test.case": mark}
+    for step in range(26):
+        with anyio.move_on_after(step * 0.002):
+            await docker.containers.run(IMAGE, ["sleep", "60"], labels=labels)
+    left = await docker.containers.list(
+        all=True, filters={"label": [f"engine-client-test.case={mark}"]}
+    )
+    for container in left:  # a failing run cleans up behind itself
+        await docker.containers.remove(container.id, force=True)
+    assert [c.id for c in left] == []
+
+
 # The CLI always runs on asyncio (anyio.run's default) in its own process, so these run on
 # one backend: a second one would test nothing more.
 cli = pytest.mark.parametrize("anyio_backend", ["asyncio"])

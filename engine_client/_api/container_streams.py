@@ -190,7 +190,7 @@ class ContainerStreams:
             yield AttachedStream(network, tty=tty)
 
     async def resize(self, container: str, *, height: int, width: int) -> None:
-        """Set the size of the container's TTY."""
+        """Set the size of the container's TTY (rows, columns)."""
         path = f"/containers/{segment(container, 'container')}/resize"
         await self._client.request("POST", path, params={"h": height, "w": width})
 

@@ -536,12 +536,6 @@ class Containers(ContainerStreams):
         data = await self._client.request_json("GET", self._path(container, "/changes"))
         return nested_list(FilesystemChange)(data)
 
-    async def resize(self, container: str, *, height: int, width: int) -> None:
-        """Set the TTY size (rows, columns)."""
-        await self._client.request(
-            "POST", self._path(container, "/resize"), params={"h": height, "w": width}
-        )
-
     # -- stats ---------------------------------------------------------------------------
 
     async def stats(self, container: str, *, one_shot: bool = False) -> ContainerStats:

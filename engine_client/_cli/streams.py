@@ -89,7 +89,7 @@ def _tail(text: str) -> int | str:
 
 async def write_frame(frame: Frame) -> None:
     """A container's stderr to ours, everything else to our stdout, unbuffered."""
-    target = sys.stderr if frame.stream in (StreamType.STDERR, StreamType.SYSTEM) else sys.stdout
+    target = sys.stderr if frame.stream == StreamType.STDERR else sys.stdout
     target.buffer.write(frame.data)
     target.buffer.flush()
 

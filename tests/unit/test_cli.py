@@ -100,8 +100,38 @@ def test_lifecycle_removes_the_container_when_a_step_fails(capsys: pytest.Captur
     daemon.route("GET", "/v1.45/version", lambda r: httpx.Response(200, json={"Version": "26.1"}))
     daemon.route("POST", "/v1.45/containers/abc/start", lambda r: httpx.Response(500, json={"message": "boom"}))
     daemon.route("DELETE", "/v1.45/containers/abc", lambda r: httpx.Response(204))
-    code, out, err = run(capsys, ["lifecycle", "busybox", "true"], daemon)
+    code, _, err = run(capsys, ["lifecycle", "busybox", "true"], daemon)
     assert code == 1
     assert "boom" in err
     assert daemon.paths()[-1] == "/v1.45/containers/abc"
     assert daemon.requests[-1].method == "DELETE"
+
+
+def multiplexed(*frames: tuple[int, bytes]) -> bytes:
+    return b"".join(bytes([kind, 0, 0, 0]) + len(data).to_bytes(4, "big") + data for kind, data in frames)
+
+
+class Body(httpx.AsyncByteStream):
+    """A streamed body (MockTransport reads a ``content=`` body before the client sees it)."""
+
+    def __init__(self, *pieces: bytes) -> None:
+        self.pieces = pieces
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        for piece in self.pieces:
+            yield piece
+
+
+def container_with_logs(body: bytes) -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/json", httpx.Response(200, json={"Id": "c1", "Config": {"Tty": False}}))
+    daemon.route("GET", "/v1.45/containers/c1/logs", lambda _: httpx.Response(200, stream=Body(body)))
+    return daemon
+
+
+def test_logs_with_an_error_from_the_daemon_exits_1_with_one_line(capfd: pytest.CaptureFixture[str]) -> None:
+    daemon = container_with_logs(multiplexed((1, b"line\n"), (3, b"Error grabbing logs: boom\n")))
+    code = main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle))
+    out, err = capfd.readouterr()
+    assert (code, out) == (1, "line\n")
+    assert err == "engine-client: error: error from daemon in stream: Error grabbing logs: boom\n"

@@ -1,11 +1,18 @@
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
-from engine_client._cli import main
+from engine_client import InvalidArgument, NotFound
+from engine_client._cli import main, report
 
 from .fakes import FakeDaemon
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
 
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str], daemon: FakeDaemon | None = None) -> tuple[int, str, str]:
@@ -135,3 +142,66 @@ def test_logs_with_an_error_from_the_daemon_exits_1_with_one_line(capfd: pytest.
     out, err = capfd.readouterr()
     assert (code, out) == (1, "line\n")
     assert err == "engine-client: error: error from daemon in stream: Error grabbing logs: boom\n"
+
+
+def test_errors_inside_task_groups_are_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    # ``stats --no-stream`` samples containers in a task group: a NotFound comes out of it
+    # wrapped in an exception group.
+    code, out, err = run(capsys, ["stats", "--no-stream", "nosuchctr"], FakeDaemon())
+    assert (code, out) == (1, "")
+    assert err == "engine-client: error: page not found (404 on GET /v1.45/containers/nosuchctr/stats)\n"
+
+
+def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
+    group = BaseExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ExceptionGroup("", [InvalidArgument("bad b")])])
+    assert report(group) == 1
+    assert capsys.readouterr().err == (
+        "engine-client: error: no a (404 on GET /a)\nengine-client: error: bad b\n"
+    )
+    assert report(ExceptionGroup("", [InvalidArgument("bad")])) == 2
+    bug = ExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ZeroDivisionError()])
+    with pytest.raises(ExceptionGroup):
+        report(bug)
+
+
+class ClosedPipe:
+    """A stdout whose reader has gone (and its ``buffer``)."""
+
+    def __init__(self) -> None:
+        self.buffer = self
+
+    def write(self, data: bytes) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_closed_stdout_ends_quietly_with_141(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    daemon = container_with_logs(multiplexed((1, b"line\n"), (1, b"more\n")))
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle)) == 141
+    assert capsys.readouterr().err == ""
+
+
+SCRIPT = """
+import sys, httpx
+from engine_client._cli import main
+from tests.unit.fakes import FakeDaemon
+from tests.unit.test_cli import container_with_logs, multiplexed
+daemon = container_with_logs(multiplexed(*[(1, b"%d\\n" % i) for i in range(200000)]))
+sys.exit(main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle)))
+"""
+
+
+def test_logs_into_head_exits_141_without_a_word() -> None:
+    # As ``engine-client logs C | head -1``: the reader goes after one line.
+    root = Path(__file__).parents[2]
+    with subprocess.Popen(
+        [sys.executable, "-c", SCRIPT], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline() == b"0\n"
+        process.stdout.close()
+        err = process.stderr.read()
+        assert (process.wait(timeout=60), err) == (141, b"")

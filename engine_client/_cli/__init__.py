@@ -19,7 +19,7 @@ import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
-from ._common import Command, open_client, warn
+from ._common import Command, error, open_client
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -79,7 +79,7 @@ def report(exc: BaseException) -> int:
     if not all(isinstance(leaf, EngineError) for leaf in leaves):
         raise exc
     for message in dict.fromkeys(str(leaf) for leaf in leaves):
-        warn(f"engine-client: error: {message}")
+        error(message)
     usage = all(isinstance(leaf, (ConfigError, InvalidArgument)) for leaf in leaves)
     return 2 if usage else 1
 

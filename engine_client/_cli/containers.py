@@ -24,7 +24,17 @@ from .._api.containers import WAIT_CONDITIONS
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
 from .._tar import extract_archive, pack_path
-from ._common import Stopwatch, Subcommands, emit, filters_from, key_value, plain, short, warn
+from ._common import (
+    Stopwatch,
+    Subcommands,
+    emit,
+    error,
+    filters_from,
+    key_value,
+    plain,
+    short,
+    warn,
+)
 
 
 def register(commands: Subcommands) -> None:
@@ -281,7 +291,7 @@ async def _each(args: argparse.Namespace, action: Any) -> int:
         try:
             await action(container)
         except EngineError as exc:
-            warn(f"engine-client: error: {exc}")
+            error(str(exc))
             failed += 1
         else:
             emit(args, {"id": container}, container)

@@ -20,7 +20,7 @@ import anyio
 from .._client import Client
 from .._exceptions import InvalidArgument
 from .._streams import Frame, StreamType
-from ._common import Subcommands
+from ._common import Subcommands, error
 from .containers import _add_create_arguments, _create_options, _key_value
 
 _READ_SIZE = 64 * 1024
@@ -128,6 +128,15 @@ def raw_terminal(enabled: bool) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+def _terminal_missing(args: argparse.Namespace) -> bool:
+    """``-i -t`` needs our stdin to be a terminal: refused before anything is created, as
+    docker does (a TTY session fed from a pipe would wait for the terminal's EOF forever)."""
+    if args.interactive and args.tty and not sys.stdin.isatty():
+        error("the input device is not a TTY")
+        return True
+    return False
+
+
 async def logs(docker: Client, args: argparse.Namespace) -> None:
     async with docker.containers.stream_logs(
         args.container,
@@ -144,6 +153,8 @@ async def logs(docker: Client, args: argparse.Namespace) -> None:
 async def exec_command(docker: Client, args: argparse.Namespace) -> int:
     if not args.cmd:
         raise InvalidArgument("exec needs a command")
+    if _terminal_missing(args):
+        return 1
     with raw_terminal(args.tty and args.interactive):
         result = await docker.exec.run(
             args.container,
@@ -159,6 +170,8 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
 
 
 async def run(docker: Client, args: argparse.Namespace) -> int:
+    if _terminal_missing(args):
+        return 1
     options: dict[str, Any] = {k: v for k, v in _create_options(args).items() if v is not None}
     options.pop("auto_remove", None)
     options["tty"] = bool(args.tty)

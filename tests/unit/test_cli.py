@@ -1,3 +1,4 @@
+import io
 import json
 import subprocess
 import sys
@@ -205,3 +206,14 @@ def test_logs_into_head_exits_141_without_a_word() -> None:
         process.stdout.close()
         err = process.stderr.read()
         assert (process.wait(timeout=60), err) == (141, b"")
+
+
+@pytest.mark.parametrize("argv", [["run", "--rm", "-i", "-t", "busybox", "cat"], ["exec", "-i", "-t", "c1", "cat"]])
+def test_interactive_tty_needs_a_terminal_on_stdin(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hi\n"))  # as `echo hi | engine-client ...`
+    daemon = FakeDaemon()
+    code, out, err = run(capsys, argv, daemon)
+    assert (code, out, err) == (1, "", "engine-client: error: the input device is not a TTY\n")
+    assert daemon.paths() == []  # refused before anything was created

@@ -189,6 +189,13 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
 
 async def attach(docker: Client, args: argparse.Namespace) -> int:
     """Output until the container stops; its exit code then."""
+    state = (await docker.containers.inspect(args.container)).state
+    if not state.running:  # attaching would wait for a start that may never come
+        error("You cannot attach to a stopped container, start it first")
+        return 1
+    if state.paused:
+        error("You cannot attach to a paused container, unpause it first")
+        return 1
     async with (
         docker.containers.attach(args.container, stdin=args.interactive) as attached,
         docker.containers.waiting(args.container, condition="next-exit") as exited,

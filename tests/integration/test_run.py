@@ -226,3 +226,13 @@ async def test_cli_attach_shows_output_and_exits_with_the_container(
         lambda: engine_client(live_daemon, "attach", "-i", cid, stdin=b"hello\n")
     )
     assert (done.returncode, done.stdout, done.stderr) == (6, b"got hello\n", b"bye\n")
+
+
+@cli
+async def test_cli_attach_to_a_stopped_container_is_refused(
+    docker: Client, make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    cid = await make_container(["true"])  # created, never started
+    done = await anyio.to_thread.run_sync(lambda: engine_client(live_daemon, "attach", cid))
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr == b"engine-client: error: You cannot attach to a stopped container, start it first\n"

@@ -1,6 +1,7 @@
 """``logs``, ``exec``, ``run`` and ``attach``: a container's output on the CLI's stdout and stderr.
 
-The container's exit code (or the exec's) becomes the command's.
+The container's exit code (or the exec's) becomes the command's.  A ``run`` that fails itself
+exits as ``docker run`` does: 125, or 126/127 when the command cannot be invoked or found.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import anyio
 
 from .._client import Client
-from .._exceptions import InvalidArgument
+from .._exceptions import EngineError, InvalidArgument
 from .._streams import Frame, StreamType
 from ._common import Subcommands, error
 from .containers import _add_create_arguments, _create_options, _key_value
@@ -26,6 +27,14 @@ from .containers import _add_create_arguments, _create_options, _key_value
 _READ_SIZE = 64 * 1024
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+#: docker run's statuses for a run that failed itself, and the runtime's words that pick
+#: 127 or 126 (docker's runStartContainerErr; the API has no code for them).
+RUN_FAILED = 125
+_RUNTIME_WORDS = (
+    (127, ("executable file not found", "no such file or directory")),
+    (126, ("permission denied", "is a directory")),
+)
 
 
 def register(commands: Subcommands) -> None:
@@ -175,16 +184,30 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
     options: dict[str, Any] = {k: v for k, v in _create_options(args).items() if v is not None}
     options.pop("auto_remove", None)
     options["tty"] = bool(args.tty)
-    with raw_terminal(args.tty and args.interactive):
-        result = await docker.containers.run(
-            args.image,
-            args.cmd or None,
-            stdin=stdin_chunks() if args.interactive else None,
-            remove=args.rm,
-            output=write_frame,
-            **options,
-        )
+    try:
+        with raw_terminal(args.tty and args.interactive):
+            result = await docker.containers.run(
+                args.image,
+                args.cmd or None,
+                stdin=stdin_chunks() if args.interactive else None,
+                remove=args.rm,
+                output=write_frame,
+                **options,
+            )
+    except EngineError as exc:
+        error(str(exc))
+        return run_failure_status(exc)
     return result.exit_code
+
+
+def run_failure_status(exc: EngineError) -> int:
+    """The exit status of a ``run`` that failed itself: 127 command not found, 126 command
+    not invocable, else 125, told from the runtime's message as the docker CLI does."""
+    message = str(exc)
+    for status, words in _RUNTIME_WORDS:
+        if any(word in message for word in words):
+            return status
+    return RUN_FAILED
 
 
 async def attach(docker: Client, args: argparse.Namespace) -> int:

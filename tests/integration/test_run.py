@@ -236,3 +236,21 @@ async def test_cli_attach_to_a_stopped_container_is_refused(
     done = await anyio.to_thread.run_sync(lambda: engine_client(live_daemon, "attach", cid))
     assert (done.returncode, done.stdout) == (1, b"")
     assert done.stderr == b"engine-client: error: You cannot attach to a stopped container, start it first\n"
+
+
+@cli
+async def test_cli_run_failures_exit_as_docker_run(docker: Client, live_daemon: Daemon) -> None:
+    def commands() -> list[subprocess.CompletedProcess[bytes]]:
+        calls = [
+            ("run", "--rm", "engine-client-test/no-such-image:latest", "true"),
+            ("run", "--rm", "--label", f"{LABEL}={RUN_ID}", IMAGE, "ec-no-such-binary"),
+            ("run", "--rm", "--label", f"{LABEL}={RUN_ID}", IMAGE, "/etc"),
+        ]
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return list(pool.map(lambda c: engine_client(live_daemon, *c), calls))
+
+    no_image, no_binary, directory = await anyio.to_thread.run_sync(commands)
+    assert no_image.returncode == 125 and no_image.stderr.count(b"\n") == 1
+    assert b"no-such-image" in no_image.stderr
+    assert no_binary.returncode == 127 and b"ec-no-such-binary" in no_binary.stderr
+    assert directory.returncode == 126 and directory.stderr.count(b"\n") == 1

@@ -7,8 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine_client import InvalidArgument, NotFound
+from engine_client import InvalidArgument, NotFound, ServerError
 from engine_client._cli import main, report
+from engine_client._cli.streams import run_failure_status
 
 from .fakes import FakeDaemon
 
@@ -217,3 +218,17 @@ def test_interactive_tty_needs_a_terminal_on_stdin(
     code, out, err = run(capsys, argv, daemon)
     assert (code, out, err) == (1, "", "engine-client: error: the input device is not a TTY\n")
     assert daemon.paths() == []  # refused before anything was created
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ('exec: "nope": executable file not found in $PATH: unknown', 127),
+        ("exec: /bin/x: no such file or directory", 127),
+        ("exec: /etc: is a directory", 126),
+        ("exec: /script: permission denied", 126),
+        ("No such image: busybox:nope", 125),
+    ],
+)
+def test_run_failure_status_follows_docker_run(message: str, status: int) -> None:
+    assert run_failure_status(ServerError(500, message, "POST", "/containers/x/start")) == status

@@ -271,10 +271,17 @@ async def ps(docker: Client, args: argparse.Namespace) -> None:
     emit(args, found, _table(rows))
 
 
-async def wait(docker: Client, args: argparse.Namespace) -> None:
+async def wait(docker: Client, args: argparse.Namespace) -> int:
+    """Like docker wait: a container that cannot be waited for is told and skipped; exit 1."""
     results = []
+    failed = False
     for container in args.containers:
-        result = await docker.containers.wait(container, condition=args.condition)
+        try:
+            result = await docker.containers.wait(container, condition=args.condition)
+        except EngineError as exc:
+            error(str(exc))
+            failed = True
+            continue
         results.append({"id": container, "status_code": result.status_code, "error": result.error})
         if not args.json:
             print(result.status_code, flush=True)
@@ -282,6 +289,7 @@ async def wait(docker: Client, args: argparse.Namespace) -> None:
                 warn(f"{container}: {result.error}")
     if args.json:
         emit(args, results)
+    return 1 if failed else 0
 
 
 async def _each(args: argparse.Namespace, action: Any) -> int:

@@ -232,3 +232,11 @@ def test_interactive_tty_needs_a_terminal_on_stdin(
 )
 def test_run_failure_status_follows_docker_run(message: str, status: int) -> None:
     assert run_failure_status(ServerError(500, message, "POST", "/containers/x/start")) == status
+
+
+def test_wait_goes_on_past_a_missing_container_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/c1/wait", lambda _: httpx.Response(200, stream=Body(b'{"StatusCode": 3}')))
+    code, out, err = run(capsys, ["wait", "ghost", "c1"], daemon)
+    assert (code, out) == (1, "3\n")
+    assert err == "engine-client: error: page not found (404 on POST /v1.45/containers/ghost/wait)\n"

@@ -146,6 +146,18 @@ def _terminal_missing(args: argparse.Namespace) -> bool:
     return False
 
 
+def console_size(tty: bool) -> tuple[int, int] | None:
+    """The TTY's initial (rows, columns): our terminal's, when our stdout is one.
+
+    Sent at creation (honoured from API 1.42), as the docker CLI does; it is not followed
+    when our terminal is resized later.
+    """
+    if not (tty and sys.stdout.isatty()):
+        return None
+    size = os.get_terminal_size(sys.stdout.fileno())
+    return size.lines, size.columns
+
+
 async def logs(docker: Client, args: argparse.Namespace) -> None:
     async with docker.containers.stream_logs(
         args.container,
@@ -174,6 +186,7 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
             user=args.user,
             working_dir=args.workdir,
             output=write_frame,
+            console_size=console_size(args.tty),
         )
     return result.exit_code
 
@@ -184,6 +197,7 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
     options: dict[str, Any] = {k: v for k, v in _create_options(args).items() if v is not None}
     options.pop("auto_remove", None)
     options["tty"] = bool(args.tty)
+    options["console_size"] = console_size(args.tty)
     try:
         with raw_terminal(args.tty and args.interactive):
             result = await docker.containers.run(

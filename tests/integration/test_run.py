@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -254,3 +259,43 @@ async def test_cli_run_failures_exit_as_docker_run(docker: Client, live_daemon: 
     assert b"no-such-image" in no_image.stderr
     assert no_binary.returncode == 127 and b"ec-no-such-binary" in no_binary.stderr
     assert directory.returncode == 126 and directory.stderr.count(b"\n") == 1
+
+
+def on_a_terminal(daemon: Daemon, *args: str, rows: int, columns: int) -> tuple[int, bytes]:
+    """The CLI with its stdout on a pseudo-terminal of the given size; (status, output)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "engine_client", "--host", daemon.host, *args],
+            stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, timeout=60, check=False,
+        )
+    finally:
+        os.close(slave)
+    output = b""
+    with contextlib.suppress(OSError):  # EIO once the terminal's last writer is gone
+        while chunk := os.read(master, 4096):
+            output += chunk
+    os.close(master)
+    return done.returncode, output
+
+
+@cli
+async def test_cli_tty_session_gets_our_terminals_size(
+    docker: Client, make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    cid = await make_container(["sleep", "60"])
+    await docker.containers.start(cid)
+
+    def sizes() -> list[tuple[int, bytes]]:
+        run = ("run", "--rm", "-t", "--label", f"{LABEL}={RUN_ID}", IMAGE, "stty", "size")
+        return [
+            on_a_terminal(live_daemon, *run, rows=33, columns=111),
+            on_a_terminal(live_daemon, "exec", "-t", cid, "stty", "size", rows=33, columns=111),
+        ]
+
+    results = await anyio.to_thread.run_sync(sizes)
+    if live_daemon.api_version == "1.41":  # ConsoleSize is honoured from API 1.42
+        assert [status for status, _ in results] == [0, 0]
+    else:
+        assert [(status, out.split()) for status, out in results] == [(0, [b"33", b"111"])] * 2

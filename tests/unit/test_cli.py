@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 
 from engine_client import InvalidArgument, NotFound, ServerError
 from engine_client._cli import main, report
-from engine_client._cli.streams import run_failure_status
+from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import FakeDaemon
 
@@ -240,3 +241,29 @@ def test_wait_goes_on_past_a_missing_container_and_exits_1(capsys: pytest.Captur
     code, out, err = run(capsys, ["wait", "ghost", "c1"], daemon)
     assert (code, out) == (1, "3\n")
     assert err == "engine-client: error: page not found (404 on POST /v1.45/containers/ghost/wait)\n"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 99
+
+
+@pytest.mark.parametrize(("tty", "stdout", "expected"), [(True, Terminal(), (33, 111)), (True, io.StringIO(), None), (False, Terminal(), None)])
+def test_console_size_is_our_terminals_for_a_tty_session(
+    tty: bool, stdout: io.StringIO, expected: tuple[int, int] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((111, 33)) if fd == 99 else None)
+    assert console_size(tty) == expected
+
+
+@pytest.mark.anyio
+async def test_exec_sends_the_console_size() -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/c1/exec", lambda _: httpx.Response(201, json={"Id": "e1"}))
+    async with daemon.client() as docker:
+        await docker.exec.create("c1", ["stty", "size"], tty=True, console_size=(33, 111))
+    assert json.loads(daemon.requests[-1].content)["ConsoleSize"] == [33, 111]

@@ -76,6 +76,7 @@ from ._exceptions import ClientClosedError as ClientClosedError
 from ._exceptions import ConfigError as ConfigError
 from ._exceptions import Conflict as Conflict
 from ._exceptions import CredentialsError as CredentialsError
+from ._exceptions import DaemonStreamError as DaemonStreamError
 from ._exceptions import EngineConnectionError as EngineConnectionError
 from ._exceptions import EngineError as EngineError
 from ._exceptions import EngineTimeout as EngineTimeout
@@ -131,6 +132,7 @@ __all__ = [
     "CredentialStore",
     "CredentialsError",
     "DEFAULT_HOST",
+    "DaemonStreamError",
     "DiskUsage",
     "Endpoint",
     "EngineConnectionError",

@@ -5,6 +5,8 @@
     ├── InvalidArgument      a value refused before any request is sent (also a ValueError)
     ├── APIVersionError      the daemon's or the negotiated API version cannot do what was asked
     ├── CredentialsError     registry credentials cannot be read (config file, credential helper)
+    ├── DaemonStreamError    the daemon wrote an error into a container's output stream (a
+    │                        multiplexed frame of type 3, e.g. ``Error grabbing logs: ...``)
     ├── TransportError       nothing usable came back from the daemon
     │   ├── EngineConnectionError   cannot connect (not running, permission denied, ...)
     │   ├── EngineTimeout           connect, read or write deadline passed
@@ -41,6 +43,7 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "CredentialsError",
+    "DaemonStreamError",
     "EngineConnectionError",
     "EngineError",
     "EngineTimeout",
@@ -74,6 +77,17 @@ class APIVersionError(EngineError):
 class CredentialsError(EngineError):
     """Registry credentials could not be obtained: unreadable config file, missing or failing
     credential helper.  The message never contains a credential."""
+
+
+class DaemonStreamError(EngineError):
+    """The daemon reported an error inside a container's output stream (logs, attach, exec).
+
+    ``message`` is the daemon's text; the output that came before it was delivered first.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(f"error from daemon in stream: {message}")
 
 
 class TransportError(EngineError):

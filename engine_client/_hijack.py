@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterable, Awaitable, Callable
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, Union, runtime_checkable
 
 import anyio
 import httpx
@@ -21,6 +21,7 @@ from ._streams import MAX_ITEM_SIZE, Frame, FrameStream, Output, collect
 __all__ = [
     "AttachedStream",
     "FrameSink",
+    "HalfClosable",
     "NetworkStream",
     "Stdin",
     "close_write",
@@ -49,15 +50,36 @@ class NetworkStream(Protocol):
     def get_extra_info(self, info: str) -> Any: ...
 
 
-def close_write(stream: NetworkStream) -> None:
-    """Half-close: the process sees EOF on its stdin, and its output keeps flowing back."""
+@runtime_checkable
+class HalfClosable(Protocol):
+    """A network stream that can half-close itself: engine_client's own transport's."""
+
+    async def send_eof(self) -> None: ...
+
+
+async def close_write(stream: NetworkStream) -> None:
+    """Half-close: the process sees EOF on its stdin, and its output keeps flowing back.
+
+    engine_client's transport half-closes every kind of connection it makes (unix, tcp, TLS,
+    ssh).  httpx's transport (``ENGINE_CLIENT_TRANSPORT=httpx``) only exposes the socket,
+    whose write side is shut directly.
+    """
+    try:
+        if isinstance(stream, HalfClosable):
+            await stream.send_eof()
+        else:
+            _shutdown_socket(stream)
+    except EngineError:
+        raise
+    except Exception as exc:  # the transport's own error types: httpx's, httpcore's, OSError
+        raise StreamError(f"could not close the process's stdin: {exc!r}") from exc
+
+
+def _shutdown_socket(stream: NetworkStream) -> None:
     sock = stream.get_extra_info("socket")
     if sock is None:
         raise StreamError("this connection cannot be half-closed: the transport exposes no socket")
-    try:
-        sock.shutdown(socket.SHUT_WR)
-    except OSError as exc:
-        raise StreamError(f"could not close the process's stdin: {exc}") from exc
+    sock.shutdown(socket.SHUT_WR)
 
 
 async def refused_upgrade(
@@ -136,7 +158,7 @@ class AttachedStream:
         the process sees EOF only from the terminal's EOF character (``b"\\x04"`` at the
         start of a line).
         """
-        close_write(self._network)
+        await close_write(self._network)
 
     async def collect(self, stdin: Stdin | None = None, output: FrameSink | None = None) -> Output:
         """Send ``stdin`` (if given) and then EOF, while reading all output to its end.
@@ -150,16 +172,24 @@ class AttachedStream:
         """
         if stdin is None:
             return await self._receive(output)
-        failure: EngineError | None = None
+        failures: list[EngineError] = []  # raised as themselves, not inside an exception group
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._send_all, stdin)
+
+            async def send() -> None:
+                try:
+                    await self._send_all(stdin)
+                except EngineError as exc:
+                    failures.append(exc)
+                    tasks.cancel_scope.cancel()  # the process would wait for EOF forever
+
+            tasks.start_soon(send)
             try:
                 result = await self._receive(output)
-            except EngineError as exc:  # raised as itself, not inside an exception group
-                failure = exc
+            except EngineError as exc:
+                failures.append(exc)
             tasks.cancel_scope.cancel()  # once output has ended, stdin no longer matters
-        if failure is not None:
-            raise failure
+        if failures:
+            raise failures[0]
         return result
 
     async def _receive(self, output: FrameSink | None) -> Output:
@@ -170,6 +200,12 @@ class AttachedStream:
         return Output(b"", b"")
 
     async def _send_all(self, stdin: Stdin) -> None:
+        """Send ``stdin``, then EOF; a failure to deliver the EOF is raised, never dropped.
+
+        A write refused because the process stopped reading (it exited, or closed its stdin)
+        ends the sending quietly: the output and exit code tell what happened, and reading
+        reports a connection that really broke.
+        """
         try:
             if isinstance(stdin, bytes):
                 if stdin:
@@ -177,10 +213,10 @@ class AttachedStream:
             else:
                 async for chunk in stdin:
                     await self.write(chunk)
-            if not self.tty:
-                await self.close_stdin()
         except StreamError:
-            pass  # the process closed its stdin or exited; reading reports any real failure
+            return
+        if not self.tty:
+            await self.close_stdin()
 
     async def _read(self) -> bytes:
         try:

@@ -29,7 +29,7 @@ import anyio
 import anyio.abc
 import httpx
 from anyio.abc import SocketAttribute
-from anyio.streams.tls import TLSAttribute
+from anyio.streams.tls import TLSAttribute, TLSStream
 
 __all__ = ["Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
 
@@ -128,6 +128,19 @@ class _Connection:
             raise httpx.WriteTimeout("timed out sending to the daemon") from exc
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             raise httpx.WriteError(f"writing to the connection failed: {_describe(exc)}") from exc
+
+    async def send_eof(self) -> None:
+        """Half-close: the peer reads end of stream, and its bytes keep coming back."""
+        stream: anyio.abc.AnyByteStream = self.stream
+        # TLS has no half-close; like the docker CLI, shut the write side of the connection
+        # beneath it (the daemon reads that as EOF).  Sockets shut their write side, an ssh
+        # process closes its stdin (``ProcessStream``).
+        while isinstance(stream, TLSStream):
+            stream = stream.transport_stream
+        try:
+            await stream.send_eof()
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+            raise httpx.WriteError(f"half-closing the connection failed: {_describe(exc)}") from exc
 
     async def aclose(self) -> None:
         """Close without waiting for the peer, even inside a cancelled scope."""
@@ -615,7 +628,8 @@ class _UpgradedBody(httpx.AsyncByteStream):
 class NetworkStream:
     """The connection after a ``101``, with the interface of httpcore's network streams.
 
-    ``read`` first returns any bytes the daemon sent right behind the ``101`` head.
+    ``read`` first returns any bytes the daemon sent right behind the ``101`` head;
+    ``send_eof`` half-closes whatever the connection runs over (unix, tcp, TLS, ssh).
     """
 
     def __init__(self, connection: _Connection) -> None:
@@ -633,6 +647,10 @@ class NetworkStream:
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
         if buffer:
             await self._connection.send(buffer, timeout)
+
+    async def send_eof(self) -> None:
+        """Half-close, on any kind of connection (beyond httpcore's interface)."""
+        await self._connection.send_eof()
 
     async def aclose(self) -> None:
         await self._connection.aclose()

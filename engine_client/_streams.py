@@ -18,7 +18,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._exceptions import StreamError
+from ._exceptions import DaemonStreamError, StreamError
 
 __all__ = [
     "Frame",
@@ -40,12 +40,17 @@ _HEADER = struct.Struct(">BBHI")  # stream type, two padding fields that must be
 
 
 class StreamType(enum.IntEnum):
-    """Byte 0 of a multiplexed frame header."""
+    """Byte 0 of a multiplexed frame header.
+
+    ``STDIN`` frames carry output too (they are written on stdout, as docker's stdcopy
+    does).  A ``SYSTEM`` frame is an error the daemon writes in-band, e.g. while reading
+    logs: :class:`FrameStream` raises it as :class:`DaemonStreamError`.
+    """
 
     STDIN = 0
     STDOUT = 1
     STDERR = 2
-    SYSTEM = 3  # an error the daemon writes in-band, e.g. while reading logs
+    SYSTEM = 3
 
 
 _STREAM_TYPES = tuple(StreamType)
@@ -168,7 +173,9 @@ class FrameStream:
     Multiplexed unless ``tty``: a TTY stream carries stdout and stderr merged and unframed, so
     each chunk is passed on as it arrives, as one ``STDOUT`` frame.  Whether a stream is a TTY
     stream comes from the container's (or exec's) ``Tty`` setting, never from a Content-Type.
-    A multiplexed stream that ends inside a frame raises :class:`StreamError`.
+    A multiplexed stream that ends inside a frame raises :class:`StreamError`; an error the
+    daemon writes into the stream (a ``SYSTEM`` frame) raises :class:`DaemonStreamError` once
+    the frames before it have been delivered.
     """
 
     __slots__ = ("_decoder", "_done", "_pending", "_read", "tty")
@@ -196,7 +203,11 @@ class FrameStream:
                 return Frame(StreamType.STDOUT, chunk)
             else:
                 self._pending.extend(self._decoder.feed(chunk))
-        return self._pending.popleft()
+        frame = self._pending.popleft()
+        if frame.stream == StreamType.SYSTEM:
+            self._done, self._pending = True, deque()
+            raise DaemonStreamError(frame.data.decode("utf-8", "replace").strip())
+        return frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,10 +219,10 @@ class Output:
 
 
 async def collect(frames: AsyncIterable[Frame]) -> Output:
-    """Read ``frames`` to their end; ``SYSTEM`` frames (the daemon's own errors) go to stderr."""
+    """Read ``frames`` to their end; ``STDIN`` frames count as stdout, as in docker's stdcopy."""
     stdout, stderr = bytearray(), bytearray()
     async for frame in frames:
-        (stdout if frame.stream == StreamType.STDOUT else stderr).extend(frame.data)
+        (stderr if frame.stream == StreamType.STDERR else stdout).extend(frame.data)
     return Output(bytes(stdout), bytes(stderr))
 
 

@@ -190,7 +190,7 @@ class ContainerStreams:
             yield AttachedStream(network, tty=tty)
 
     async def resize(self, container: str, *, height: int, width: int) -> None:
-        """Set the size of the container's TTY."""
+        """Set the size of the container's TTY (rows, columns)."""
         path = f"/containers/{segment(container, 'container')}/resize"
         await self._client.request("POST", path, params={"h": height, "w": width})
 
@@ -220,20 +220,24 @@ class ContainerStreams:
                 code = (await exited.result()).status_code
 
         ``options`` are those of :meth:`Containers.create`.  If anything fails, or the call
-        is cancelled, after the container was created, the container is removed (it was
-        never handed to the caller).
+        is cancelled (even while the create request is in flight), a container the daemon
+        created is removed: it was never handed to the caller.
         """
         interactive = stdin is not None
-        created = await self._containers.create(
-            image,
-            command,
-            name=name,
-            tty=tty,
-            open_stdin=interactive or None,
-            stdin_once=interactive or None,
-            auto_remove=remove or None,
-            **options,
-        )
+        # Shielded: a create cancelled in flight may still make a container whose id would
+        # be lost.  A cancellation waits for the answer (within the request timeout) and
+        # then removes the container below.
+        with anyio.CancelScope(shield=True):
+            created = await self._containers.create(
+                image,
+                command,
+                name=name,
+                tty=tty,
+                open_stdin=interactive or None,
+                stdin_once=interactive or None,
+                auto_remove=remove or None,
+                **options,
+            )
         try:
             return await self._run_created(created.id, stdin, remove, output)
         except BaseException:

@@ -284,9 +284,13 @@ def create_body(
     privileged: bool | None = None,
     cap_add: Sequence[str] | None = None,
     cap_drop: Sequence[str] | None = None,
+    console_size: tuple[int, int] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of ``POST /containers/create``; ``None`` means "not sent"."""
+    """The JSON body of ``POST /containers/create``; ``None`` means "not sent".
+
+    ``console_size`` is the TTY's initial (rows, columns), honoured from API 1.42.
+    """
     if not image:
         raise InvalidArgument("an image is required to create a container")
     host_config = _set(
@@ -301,6 +305,7 @@ def create_body(
         Privileged=privileged,
         CapAdd=None if cap_add is None else list(cap_add),
         CapDrop=None if cap_drop is None else list(cap_drop),
+        ConsoleSize=None if console_size is None else list(console_size),
     )
     body = _set(
         {"Image": image},
@@ -340,8 +345,8 @@ class Containers(ContainerStreams):
 
         ``options`` are the keyword arguments of :func:`create_body` (entrypoint, env, labels,
         tty, open_stdin, working_dir, user, stop_signal, stop_timeout, network_mode,
-        auto_remove, binds, mounts, restart, memory, cpus, privileged, cap_add, cap_drop, and
-        ``extra`` for any other Engine field, sent unchanged).
+        auto_remove, binds, mounts, restart, memory, cpus, privileged, cap_add, cap_drop,
+        console_size, and ``extra`` for any other Engine field, sent unchanged).
         """
         if name is not None:
             segment(name, "container name")
@@ -535,12 +540,6 @@ class Containers(ContainerStreams):
         """Paths changed in the container's filesystem; empty when nothing changed."""
         data = await self._client.request_json("GET", self._path(container, "/changes"))
         return nested_list(FilesystemChange)(data)
-
-    async def resize(self, container: str, *, height: int, width: int) -> None:
-        """Set the TTY size (rows, columns)."""
-        await self._client.request(
-            "POST", self._path(container, "/resize"), params={"h": height, "w": width}
-        )
 
     # -- stats ---------------------------------------------------------------------------
 

@@ -93,9 +93,11 @@ class Exec:
         working_dir: str | None = None,
         privileged: bool | None = None,
         detach_keys: str | None = None,
+        console_size: tuple[int, int] | None = None,
     ) -> ExecCreateResponse:
         """``POST /containers/{id}/exec``; a string ``command`` is split like a shell would.
 
+        ``console_size`` is the TTY's initial (rows, columns), honoured from API 1.42.
         Raises :class:`Conflict` when the container is paused or not running.
         """
         body: dict[str, Any] = {
@@ -114,6 +116,7 @@ class Exec:
             ("WorkingDir", working_dir),
             ("Privileged", privileged),
             ("DetachKeys", detach_keys),
+            ("ConsoleSize", None if console_size is None else list(console_size)),
         ):
             if value is not None:
                 body[key] = value
@@ -164,11 +167,13 @@ class Exec:
         working_dir: str | None = None,
         privileged: bool | None = None,
         output: FrameSink | None = None,
+        console_size: tuple[int, int] | None = None,
     ) -> ExecResult:
         """Run ``command`` to its end: send ``stdin`` (then EOF), collect output, exit code.
 
         ``stdin`` and ``output`` are as in :meth:`AttachedStream.collect`: bytes or an async
         iterable of bytes; with ``output`` the frames go there as they arrive, uncollected.
+        ``console_size`` is as in :meth:`create`.
 
         A command that cannot be started (a missing binary) is not an exception: the runtime's
         message arrives in the output and the exit code says so (126 or 127).
@@ -182,6 +187,7 @@ class Exec:
             user=user,
             working_dir=working_dir,
             privileged=privileged,
+            console_size=console_size,
         )
         async with self.start_attached(created.id, tty=tty) as attached:
             collected = await attached.collect(stdin, output)

@@ -1,25 +1,36 @@
 """The ``engine-client`` command: a thin front end over the public API.
 
 Each API area registers its subcommands from its own module.  Exit codes: 0 success,
-1 daemon, API or connection error (one line on stderr), 2 usage error.
+1 daemon, API or connection error (one line on stderr), 2 usage error, 130 interrupted,
+141 our stdout was closed by its reader (``| head``): quietly, as ``docker logs`` ends when
+SIGPIPE kills it.  ``run``, ``exec`` and ``attach`` exit with the container's (or the
+exec's) status instead; ``run`` has docker run's 125/126/127 for its own failures.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import anyio
 import httpx
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
-from ._common import Command, open_client
+from ._common import Command, error, open_client
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 __all__ = ["main"]
 
 _AREAS = (system, containers, streams, images, networks, volumes, contexts)
+
+#: Exit status when our stdout's reader has gone: 128 + SIGPIPE, as a shell reports it.
+BROKEN_PIPE = 141
+INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,14 +60,47 @@ def main(
     args.transport = transport
     try:
         return anyio.run(_run, command, args) or 0
-    except (ConfigError, InvalidArgument) as exc:
-        print(f"engine-client: error: {exc}", file=sys.stderr)
-        return 2
-    except EngineError as exc:
-        print(f"engine-client: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    except BaseException as exc:  # noqa: BLE001 - report() raises again what is not ours
+        return report(exc)
+
+
+def report(exc: BaseException) -> int:
+    """The exit status for what ended the command; our errors are told on stderr, one line each.
+
+    Task groups wrap errors in exception groups: their leaves are what counts.  Anything
+    that is not ours (a bug) is raised again, with its traceback.
+    """
+    leaves = list(_leaves(exc))
+    if any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):
+        return INTERRUPTED
+    if any(isinstance(leaf, BrokenPipeError) for leaf in leaves):
+        _discard_stdout()
+        return BROKEN_PIPE
+    if not all(isinstance(leaf, EngineError) for leaf in leaves):
+        raise exc
+    for message in dict.fromkeys(str(leaf) for leaf in leaves):
+        error(message)
+    usage = all(isinstance(leaf, (ConfigError, InvalidArgument)) for leaf in leaves)
+    return 2 if usage else 1
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: the flush at exit must not fail on the closed pipe again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (tests capture it)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int | None:

@@ -64,6 +64,11 @@ def warn(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def error(message: str) -> None:
+    """An error, as every command tells it: one line on stderr."""
+    warn(f"engine-client: error: {message}")
+
+
 def key_value(text: str) -> tuple[str, str]:
     """An argparse type for ``KEY=VALUE`` options (``--label``, ``--opt``, ``--filter``)."""
     key, sep, value = text.partition("=")

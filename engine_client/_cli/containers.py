@@ -24,7 +24,17 @@ from .._api.containers import WAIT_CONDITIONS
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
 from .._tar import extract_archive, pack_path
-from ._common import Stopwatch, Subcommands, emit, filters_from, key_value, plain, short, warn
+from ._common import (
+    Stopwatch,
+    Subcommands,
+    emit,
+    error,
+    filters_from,
+    key_value,
+    plain,
+    short,
+    warn,
+)
 
 
 def register(commands: Subcommands) -> None:
@@ -261,10 +271,17 @@ async def ps(docker: Client, args: argparse.Namespace) -> None:
     emit(args, found, _table(rows))
 
 
-async def wait(docker: Client, args: argparse.Namespace) -> None:
+async def wait(docker: Client, args: argparse.Namespace) -> int:
+    """Like docker wait: a container that cannot be waited for is told and skipped; exit 1."""
     results = []
+    failed = False
     for container in args.containers:
-        result = await docker.containers.wait(container, condition=args.condition)
+        try:
+            result = await docker.containers.wait(container, condition=args.condition)
+        except EngineError as exc:
+            error(str(exc))
+            failed = True
+            continue
         results.append({"id": container, "status_code": result.status_code, "error": result.error})
         if not args.json:
             print(result.status_code, flush=True)
@@ -272,6 +289,7 @@ async def wait(docker: Client, args: argparse.Namespace) -> None:
                 warn(f"{container}: {result.error}")
     if args.json:
         emit(args, results)
+    return 1 if failed else 0
 
 
 async def _each(args: argparse.Namespace, action: Any) -> int:
@@ -281,7 +299,7 @@ async def _each(args: argparse.Namespace, action: Any) -> int:
         try:
             await action(container)
         except EngineError as exc:
-            warn(f"engine-client: error: {exc}")
+            error(str(exc))
             failed += 1
         else:
             emit(args, {"id": container}, container)

@@ -1,6 +1,7 @@
 """``logs``, ``exec``, ``run`` and ``attach``: a container's output on the CLI's stdout and stderr.
 
-The container's exit code (or the exec's) becomes the command's.
+The container's exit code (or the exec's) becomes the command's.  A ``run`` that fails itself
+exits as ``docker run`` does: 125, or 126/127 when the command cannot be invoked or found.
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from typing import Any
 import anyio
 
 from .._client import Client
-from .._exceptions import InvalidArgument
+from .._exceptions import EngineError, InvalidArgument
 from .._streams import Frame, StreamType
-from ._common import Subcommands
+from ._common import Subcommands, error
 from .containers import _add_create_arguments, _create_options, _key_value
 
 _READ_SIZE = 64 * 1024
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+#: docker run's statuses for a run that failed itself, and the runtime's words that pick
+#: 127 or 126 (docker's runStartContainerErr; the API has no code for them).
+RUN_FAILED = 125
+_RUNTIME_WORDS = (
+    (127, ("executable file not found", "no such file or directory")),
+    (126, ("permission denied", "is a directory")),
+)
 
 
 def register(commands: Subcommands) -> None:
@@ -89,7 +98,7 @@ def _tail(text: str) -> int | str:
 
 async def write_frame(frame: Frame) -> None:
     """A container's stderr to ours, everything else to our stdout, unbuffered."""
-    target = sys.stderr if frame.stream in (StreamType.STDERR, StreamType.SYSTEM) else sys.stdout
+    target = sys.stderr if frame.stream == StreamType.STDERR else sys.stdout
     target.buffer.write(frame.data)
     target.buffer.flush()
 
@@ -128,6 +137,27 @@ def raw_terminal(enabled: bool) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+def _terminal_missing(args: argparse.Namespace) -> bool:
+    """``-i -t`` needs our stdin to be a terminal: refused before anything is created, as
+    docker does (a TTY session fed from a pipe would wait for the terminal's EOF forever)."""
+    if args.interactive and args.tty and not sys.stdin.isatty():
+        error("the input device is not a TTY")
+        return True
+    return False
+
+
+def console_size(tty: bool) -> tuple[int, int] | None:
+    """The TTY's initial (rows, columns): our terminal's, when our stdout is one.
+
+    Sent at creation (honoured from API 1.42), as the docker CLI does; it is not followed
+    when our terminal is resized later.
+    """
+    if not (tty and sys.stdout.isatty()):
+        return None
+    size = os.get_terminal_size(sys.stdout.fileno())
+    return size.lines, size.columns
+
+
 async def logs(docker: Client, args: argparse.Namespace) -> None:
     async with docker.containers.stream_logs(
         args.container,
@@ -144,6 +174,8 @@ async def logs(docker: Client, args: argparse.Namespace) -> None:
 async def exec_command(docker: Client, args: argparse.Namespace) -> int:
     if not args.cmd:
         raise InvalidArgument("exec needs a command")
+    if _terminal_missing(args):
+        return 1
     with raw_terminal(args.tty and args.interactive):
         result = await docker.exec.run(
             args.container,
@@ -154,28 +186,53 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
             user=args.user,
             working_dir=args.workdir,
             output=write_frame,
+            console_size=console_size(args.tty),
         )
     return result.exit_code
 
 
 async def run(docker: Client, args: argparse.Namespace) -> int:
+    if _terminal_missing(args):
+        return 1
     options: dict[str, Any] = {k: v for k, v in _create_options(args).items() if v is not None}
     options.pop("auto_remove", None)
     options["tty"] = bool(args.tty)
-    with raw_terminal(args.tty and args.interactive):
-        result = await docker.containers.run(
-            args.image,
-            args.cmd or None,
-            stdin=stdin_chunks() if args.interactive else None,
-            remove=args.rm,
-            output=write_frame,
-            **options,
-        )
+    options["console_size"] = console_size(args.tty)
+    try:
+        with raw_terminal(args.tty and args.interactive):
+            result = await docker.containers.run(
+                args.image,
+                args.cmd or None,
+                stdin=stdin_chunks() if args.interactive else None,
+                remove=args.rm,
+                output=write_frame,
+                **options,
+            )
+    except EngineError as exc:
+        error(str(exc))
+        return run_failure_status(exc)
     return result.exit_code
+
+
+def run_failure_status(exc: EngineError) -> int:
+    """The exit status of a ``run`` that failed itself: 127 command not found, 126 command
+    not invocable, else 125, told from the runtime's message as the docker CLI does."""
+    message = str(exc)
+    for status, words in _RUNTIME_WORDS:
+        if any(word in message for word in words):
+            return status
+    return RUN_FAILED
 
 
 async def attach(docker: Client, args: argparse.Namespace) -> int:
     """Output until the container stops; its exit code then."""
+    state = (await docker.containers.inspect(args.container)).state
+    if not state.running:  # attaching would wait for a start that may never come
+        error("You cannot attach to a stopped container, start it first")
+        return 1
+    if state.paused:
+        error("You cannot attach to a paused container, unpause it first")
+        return 1
     async with (
         docker.containers.attach(args.container, stdin=args.interactive) as attached,
         docker.containers.waiting(args.container, condition="next-exit") as exited,

@@ -83,6 +83,10 @@ def test_kill_wait_and_exit_codes(live_daemon: Daemon, cli: Run, container: Call
     assert (code, out.strip()) == (0, "137")
     code, out, _ = cli(live_daemon, "--json", "wait", cid)
     assert json.loads(out) == [{"id": cid, "status_code": 137, "error": None}]
+    missing = unique_name("missing")
+    code, out, err = cli(live_daemon, "wait", missing, cid)  # goes on past the missing one
+    assert (code, out) == (1, "137\n")
+    assert err.count("\n") == 1 and missing in err and "404" in err
     code, _, err = cli(live_daemon, "kill", cid)  # not running
     assert code == 1 and "409" in err
     code, _, err = cli(live_daemon, "kill", unique_name("missing"))

@@ -122,6 +122,29 @@ async def test_cert_path_defaults_to_docker_config(tls: dict[str, Any], clean_en
         assert (await docker.system.ping()).api_version
 
 
+async def stdin_round_trip(docker: Client) -> None:
+    """Exec and run with stdin: the half-close must reach the process (``wc``, ``cat`` end)."""
+    await ensure_image(docker)
+    payload = bytes(range(256)) * 400
+    created = await docker.containers.create(IMAGE, ["sleep", "60"], labels={LABEL: RUN_ID})
+    try:
+        await docker.containers.start(created.id)
+        with anyio.fail_after(30):
+            counted = await docker.exec.run(created.id, ["wc", "-c"], stdin=payload)
+            ran = await docker.containers.run(
+                IMAGE, ["cat"], stdin=payload, remove=True, labels={LABEL: RUN_ID}
+            )
+    finally:
+        await docker.containers.remove(created.id, force=True)
+    assert (counted.exit_code, counted.stdout.strip(), counted.stderr) == (0, b"102400", b"")
+    assert (ran.exit_code, ran.stdout == payload) == (0, True)
+
+
+async def test_tls_stdin_half_close(tls: dict[str, Any]) -> None:
+    async with Client(ClientConfig(host=tls["host"], tls=client_tls(tls))) as docker:
+        await stdin_round_trip(docker)
+
+
 # -- ssh -----------------------------------------------------------------------------------
 
 
@@ -167,6 +190,12 @@ async def test_ssh_container_round_trip(ssh: dict[str, Any]) -> None:
             assert (await docker.containers.wait(created.id)).status_code == 5
         finally:
             await docker.containers.remove(created.id, force=True)
+
+
+async def test_ssh_stdin_half_close(ssh: dict[str, Any]) -> None:
+    async with Client(ssh_config(ssh)) as docker:
+        await stdin_round_trip(docker)
+    assert ssh_children() == []
 
 
 async def test_ssh_concurrent_requests_use_one_process_each(ssh: dict[str, Any]) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +107,22 @@ async def test_cancelled_run_returns_promptly_and_removes_the_container(docker: 
     assert scope.cancelled_caught
     assert time.monotonic() - started < 5
     assert await gone(docker, name)
+
+
+async def test_run_cancelled_at_any_moment_leaves_no_container(docker: Client) -> None:
+    # Cancelled from before the create is sent to well after the start, in 2 ms steps:
+    # whatever was in flight, no container of this test may remain.
+    mark = unique_name("ec-run-cancel-sweep")
+    labels = {**LABELS, "engine-client-test.case": mark}
+    for step in range(26):
+        with anyio.move_on_after(step * 0.002):
+            await docker.containers.run(IMAGE, ["sleep", "60"], labels=labels)
+    left = await docker.containers.list(
+        all=True, filters={"label": [f"engine-client-test.case={mark}"]}
+    )
+    for container in left:  # a failing run cleans up behind itself
+        await docker.containers.remove(container.id, force=True)
+    assert [c.id for c in left] == []
 
 
 # The CLI always runs on asyncio (anyio.run's default) in its own process, so these run on
@@ -210,3 +231,71 @@ async def test_cli_attach_shows_output_and_exits_with_the_container(
         lambda: engine_client(live_daemon, "attach", "-i", cid, stdin=b"hello\n")
     )
     assert (done.returncode, done.stdout, done.stderr) == (6, b"got hello\n", b"bye\n")
+
+
+@cli
+async def test_cli_attach_to_a_stopped_container_is_refused(
+    docker: Client, make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    cid = await make_container(["true"])  # created, never started
+    done = await anyio.to_thread.run_sync(lambda: engine_client(live_daemon, "attach", cid))
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr == b"engine-client: error: You cannot attach to a stopped container, start it first\n"
+
+
+@cli
+async def test_cli_run_failures_exit_as_docker_run(docker: Client, live_daemon: Daemon) -> None:
+    def commands() -> list[subprocess.CompletedProcess[bytes]]:
+        calls = [
+            ("run", "--rm", "engine-client-test/no-such-image:latest", "true"),
+            ("run", "--rm", "--label", f"{LABEL}={RUN_ID}", IMAGE, "ec-no-such-binary"),
+            ("run", "--rm", "--label", f"{LABEL}={RUN_ID}", IMAGE, "/etc"),
+        ]
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return list(pool.map(lambda c: engine_client(live_daemon, *c), calls))
+
+    no_image, no_binary, directory = await anyio.to_thread.run_sync(commands)
+    assert no_image.returncode == 125 and no_image.stderr.count(b"\n") == 1
+    assert b"no-such-image" in no_image.stderr
+    assert no_binary.returncode == 127 and b"ec-no-such-binary" in no_binary.stderr
+    assert directory.returncode == 126 and directory.stderr.count(b"\n") == 1
+
+
+def on_a_terminal(daemon: Daemon, *args: str, rows: int, columns: int) -> tuple[int, bytes]:
+    """The CLI with its stdout on a pseudo-terminal of the given size; (status, output)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "engine_client", "--host", daemon.host, *args],
+            stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, timeout=60, check=False,
+        )
+    finally:
+        os.close(slave)
+    output = b""
+    with contextlib.suppress(OSError):  # EIO once the terminal's last writer is gone
+        while chunk := os.read(master, 4096):
+            output += chunk
+    os.close(master)
+    return done.returncode, output
+
+
+@cli
+async def test_cli_tty_session_gets_our_terminals_size(
+    docker: Client, make_container: MakeContainer, live_daemon: Daemon
+) -> None:
+    cid = await make_container(["sleep", "60"])
+    await docker.containers.start(cid)
+
+    def sizes() -> list[tuple[int, bytes]]:
+        run = ("run", "--rm", "-t", "--label", f"{LABEL}={RUN_ID}", IMAGE, "stty", "size")
+        return [
+            on_a_terminal(live_daemon, *run, rows=33, columns=111),
+            on_a_terminal(live_daemon, "exec", "-t", cid, "stty", "size", rows=33, columns=111),
+        ]
+
+    results = await anyio.to_thread.run_sync(sizes)
+    if live_daemon.api_version == "1.41":  # ConsoleSize is honoured from API 1.42
+        assert [status for status, _ in results] == [0, 0]
+    else:
+        assert [(status, out.split()) for status, out in results] == [(0, [b"33", b"111"])] * 2

@@ -1,11 +1,21 @@
+import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
-from engine_client._cli import main
+from engine_client import InvalidArgument, NotFound, ServerError
+from engine_client._cli import main, report
+from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import FakeDaemon
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
 
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str], daemon: FakeDaemon | None = None) -> tuple[int, str, str]:
@@ -100,8 +110,160 @@ def test_lifecycle_removes_the_container_when_a_step_fails(capsys: pytest.Captur
     daemon.route("GET", "/v1.45/version", lambda r: httpx.Response(200, json={"Version": "26.1"}))
     daemon.route("POST", "/v1.45/containers/abc/start", lambda r: httpx.Response(500, json={"message": "boom"}))
     daemon.route("DELETE", "/v1.45/containers/abc", lambda r: httpx.Response(204))
-    code, out, err = run(capsys, ["lifecycle", "busybox", "true"], daemon)
+    code, _, err = run(capsys, ["lifecycle", "busybox", "true"], daemon)
     assert code == 1
     assert "boom" in err
     assert daemon.paths()[-1] == "/v1.45/containers/abc"
     assert daemon.requests[-1].method == "DELETE"
+
+
+def multiplexed(*frames: tuple[int, bytes]) -> bytes:
+    return b"".join(bytes([kind, 0, 0, 0]) + len(data).to_bytes(4, "big") + data for kind, data in frames)
+
+
+class Body(httpx.AsyncByteStream):
+    """A streamed body (MockTransport reads a ``content=`` body before the client sees it)."""
+
+    def __init__(self, *pieces: bytes) -> None:
+        self.pieces = pieces
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        for piece in self.pieces:
+            yield piece
+
+
+def container_with_logs(body: bytes) -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/json", httpx.Response(200, json={"Id": "c1", "Config": {"Tty": False}}))
+    daemon.route("GET", "/v1.45/containers/c1/logs", lambda _: httpx.Response(200, stream=Body(body)))
+    return daemon
+
+
+def test_logs_with_an_error_from_the_daemon_exits_1_with_one_line(capfd: pytest.CaptureFixture[str]) -> None:
+    daemon = container_with_logs(multiplexed((1, b"line\n"), (3, b"Error grabbing logs: boom\n")))
+    code = main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle))
+    out, err = capfd.readouterr()
+    assert (code, out) == (1, "line\n")
+    assert err == "engine-client: error: error from daemon in stream: Error grabbing logs: boom\n"
+
+
+def test_errors_inside_task_groups_are_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    # ``stats --no-stream`` samples containers in a task group: a NotFound comes out of it
+    # wrapped in an exception group.
+    code, out, err = run(capsys, ["stats", "--no-stream", "nosuchctr"], FakeDaemon())
+    assert (code, out) == (1, "")
+    assert err == "engine-client: error: page not found (404 on GET /v1.45/containers/nosuchctr/stats)\n"
+
+
+def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
+    group = BaseExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ExceptionGroup("", [InvalidArgument("bad b")])])
+    assert report(group) == 1
+    assert capsys.readouterr().err == (
+        "engine-client: error: no a (404 on GET /a)\nengine-client: error: bad b\n"
+    )
+    assert report(ExceptionGroup("", [InvalidArgument("bad")])) == 2
+    bug = ExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ZeroDivisionError()])
+    with pytest.raises(ExceptionGroup):
+        report(bug)
+
+
+class ClosedPipe:
+    """A stdout whose reader has gone (and its ``buffer``)."""
+
+    def __init__(self) -> None:
+        self.buffer = self
+
+    def write(self, data: bytes) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_closed_stdout_ends_quietly_with_141(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    daemon = container_with_logs(multiplexed((1, b"line\n"), (1, b"more\n")))
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle)) == 141
+    assert capsys.readouterr().err == ""
+
+
+SCRIPT = """
+import sys, httpx
+from engine_client._cli import main
+from tests.unit.fakes import FakeDaemon
+from tests.unit.test_cli import container_with_logs, multiplexed
+daemon = container_with_logs(multiplexed(*[(1, b"%d\\n" % i) for i in range(200000)]))
+sys.exit(main(["logs", "c1"], transport=httpx.MockTransport(daemon.handle)))
+"""
+
+
+def test_logs_into_head_exits_141_without_a_word() -> None:
+    # As ``engine-client logs C | head -1``: the reader goes after one line.
+    root = Path(__file__).parents[2]
+    with subprocess.Popen(
+        [sys.executable, "-c", SCRIPT], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline() == b"0\n"
+        process.stdout.close()
+        err = process.stderr.read()
+        assert (process.wait(timeout=60), err) == (141, b"")
+
+
+@pytest.mark.parametrize("argv", [["run", "--rm", "-i", "-t", "busybox", "cat"], ["exec", "-i", "-t", "c1", "cat"]])
+def test_interactive_tty_needs_a_terminal_on_stdin(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hi\n"))  # as `echo hi | engine-client ...`
+    daemon = FakeDaemon()
+    code, out, err = run(capsys, argv, daemon)
+    assert (code, out, err) == (1, "", "engine-client: error: the input device is not a TTY\n")
+    assert daemon.paths() == []  # refused before anything was created
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ('exec: "nope": executable file not found in $PATH: unknown', 127),
+        ("exec: /bin/x: no such file or directory", 127),
+        ("exec: /etc: is a directory", 126),
+        ("exec: /script: permission denied", 126),
+        ("No such image: busybox:nope", 125),
+    ],
+)
+def test_run_failure_status_follows_docker_run(message: str, status: int) -> None:
+    assert run_failure_status(ServerError(500, message, "POST", "/containers/x/start")) == status
+
+
+def test_wait_goes_on_past_a_missing_container_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/c1/wait", lambda _: httpx.Response(200, stream=Body(b'{"StatusCode": 3}')))
+    code, out, err = run(capsys, ["wait", "ghost", "c1"], daemon)
+    assert (code, out) == (1, "3\n")
+    assert err == "engine-client: error: page not found (404 on POST /v1.45/containers/ghost/wait)\n"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 99
+
+
+@pytest.mark.parametrize(("tty", "stdout", "expected"), [(True, Terminal(), (33, 111)), (True, io.StringIO(), None), (False, Terminal(), None)])
+def test_console_size_is_our_terminals_for_a_tty_session(
+    tty: bool, stdout: io.StringIO, expected: tuple[int, int] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((111, 33)) if fd == 99 else None)
+    assert console_size(tty) == expected
+
+
+@pytest.mark.anyio
+async def test_exec_sends_the_console_size() -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/c1/exec", lambda _: httpx.Response(201, json={"Id": "e1"}))
+    async with daemon.client() as docker:
+        await docker.exec.create("c1", ["stty", "size"], tty=True, console_size=(33, 111))
+    assert json.loads(daemon.requests[-1].content)["ConsoleSize"] == [33, 111]

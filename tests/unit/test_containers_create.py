@@ -21,7 +21,7 @@ def test_typed_arguments_map_to_engine_fields() -> None:
         tty=True, open_stdin=True, working_dir="/tmp", user="nobody", stop_signal="SIGINT",
         stop_timeout=3, network_mode="none", auto_remove=True, binds=["/a:/b:ro"],
         mounts=[{"Type": "tmpfs", "Target": "/t"}], restart="on-failure:3", memory="64m",
-        cpus=0.5, privileged=False, cap_add=["NET_ADMIN"], cap_drop=["ALL"],
+        cpus=0.5, privileged=False, cap_add=["NET_ADMIN"], cap_drop=["ALL"], console_size=(24, 80),
     )
     assert body["Cmd"] == ["sh", "-c", "echo hi"]
     assert body["Env"] == ["A=1"]
@@ -31,7 +31,7 @@ def test_typed_arguments_map_to_engine_fields() -> None:
         "Mounts": [{"Type": "tmpfs", "Target": "/t"}],
         "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3},
         "Memory": 64 * 1024 * 1024, "NanoCpus": 500_000_000, "Privileged": False,
-        "CapAdd": ["NET_ADMIN"], "CapDrop": ["ALL"],
+        "CapAdd": ["NET_ADMIN"], "CapDrop": ["ALL"], "ConsoleSize": [24, 80],
     }
 
 

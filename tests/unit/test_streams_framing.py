@@ -9,13 +9,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine_client import Frame, FrameStream, StreamError, StreamType, TextDecoder
-from engine_client._streams import FrameDecoder
+from engine_client import (
+    DaemonStreamError,
+    Frame,
+    FrameStream,
+    StreamError,
+    StreamType,
+    TextDecoder,
+)
+from engine_client._streams import FrameDecoder, collect
 
 pytestmark = pytest.mark.anyio
 
-OUTPUT_TYPES = st.sampled_from([StreamType.STDOUT, StreamType.STDERR, StreamType.SYSTEM])
-FRAMES = st.lists(st.builds(Frame, OUTPUT_TYPES, st.binary(max_size=300)), max_size=30)
+ALL_TYPES = st.sampled_from(list(StreamType))
+FRAMES = st.lists(st.builds(Frame, ALL_TYPES, st.binary(max_size=300)), max_size=30)
+OUTPUT_TYPES = st.sampled_from([StreamType.STDIN, StreamType.STDOUT, StreamType.STDERR])
+OUTPUT_FRAMES = st.lists(st.builds(Frame, OUTPUT_TYPES, st.binary(max_size=300)), max_size=30)
 
 
 def encode(frames: list[Frame]) -> bytes:
@@ -49,7 +58,7 @@ def test_any_split_decodes_to_the_same_frames(frames: list[Frame], cuts: list[in
 
 
 @settings(max_examples=100, deadline=None)
-@given(FRAMES, st.lists(st.integers(min_value=0), max_size=40))
+@given(OUTPUT_FRAMES, st.lists(st.integers(min_value=0), max_size=40))
 async def test_frame_stream_yields_the_same_frames_however_reads_split(
     frames: list[Frame], cuts: list[int]
 ) -> None:
@@ -72,6 +81,44 @@ def test_stream_cut_inside_a_frame_is_an_error(frames: list[Frame], cut: int) ->
     decoder.feed(data[: len(data) - last + 1 + cut % (last - 1)])
     with pytest.raises(StreamError, match="ended inside a frame"):
         decoder.close()
+
+
+async def test_a_system_frame_raises_the_daemons_error_after_the_frames_before_it() -> None:
+    data = encode(
+        [
+            Frame(StreamType.STDOUT, b"before\n"),
+            Frame(StreamType.SYSTEM, b"Error grabbing logs: log message is too large\n"),
+            Frame(StreamType.STDOUT, b"after\n"),
+        ]
+    )
+    stream = FrameStream(reader([data]), tty=False)
+    assert await stream.__anext__() == Frame(StreamType.STDOUT, b"before\n")
+    with pytest.raises(DaemonStreamError) as caught:
+        await stream.__anext__()
+    assert caught.value.message == "Error grabbing logs: log message is too large"
+    assert str(caught.value) == (
+        "error from daemon in stream: Error grabbing logs: log message is too large"
+    )
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
+
+
+async def test_collect_puts_stdin_frames_on_stdout_as_stdcopy_does() -> None:
+    data = encode(
+        [
+            Frame(StreamType.STDIN, b"in "),
+            Frame(StreamType.STDOUT, b"out"),
+            Frame(StreamType.STDERR, b"err"),
+        ]
+    )
+    output = await collect(FrameStream(reader([data]), tty=False))
+    assert (output.stdout, output.stderr) == (b"in out", b"err")
+
+
+async def test_collect_raises_the_daemons_error() -> None:
+    data = encode([Frame(StreamType.STDERR, b"e"), Frame(StreamType.SYSTEM, b"broken")])
+    with pytest.raises(DaemonStreamError, match="broken"):
+        await collect(FrameStream(reader([data]), tty=False))
 
 
 async def test_frame_stream_cut_inside_a_frame_raises_stream_error() -> None:

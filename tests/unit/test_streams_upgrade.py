@@ -7,6 +7,7 @@ import socket
 import struct
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -161,6 +162,49 @@ async def test_attach_demuxes_writes_and_half_closes() -> None:
     assert network.closed
     query = daemon.requests[-1].url.params
     assert (query["stream"], query["stdin"], query["stdout"], query["logs"]) == ("1", "1", "1", "0")
+
+
+class WaitingNetworkStream(FakeNetworkStream):
+    """Output that only ends once the process has seen EOF on its stdin (``wc -c``)."""
+
+    def __init__(self, sock: Any = None, send_eof: bool = False) -> None:
+        super().__init__([])
+        self.sock = sock
+        self.eof = anyio.Event()
+        if send_eof:
+            self.send_eof = self._send_eof  # the HalfClosable interface of our own transport
+
+    async def _send_eof(self) -> None:
+        self.eof.set()
+
+    async def read(self, max_bytes: int) -> bytes:
+        await self.eof.wait()
+        return b""
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.sock if info == "socket" else None
+
+
+async def attach_and_collect(network: FakeNetworkStream, stdin: bytes) -> None:
+    daemon = FakeDaemon()
+    inspect_route(daemon, tty=False)
+    daemon.route("POST", f"/v1.45/containers/{CID}/attach", upgraded(network))
+    async with daemon.client() as docker, docker.containers.attach(CID, stdin=True) as attached:
+        with anyio.fail_after(5):
+            await attached.collect(stdin)
+
+
+async def test_half_close_uses_the_connections_own_send_eof() -> None:
+    network = WaitingNetworkStream(send_eof=True)  # e.g. an ssh process: no socket at all
+    await attach_and_collect(network, b"input")
+    assert network.eof.is_set() and bytes(network.written) == b"input"
+
+
+async def test_a_half_close_that_fails_is_raised_not_waited_on() -> None:
+    network = WaitingNetworkStream(sock=None)  # no send_eof and no socket: cannot half-close
+    with pytest.raises(StreamError, match="cannot be half-closed"):
+        await attach_and_collect(network, b"input")
+    assert network.closed
 
 
 async def test_tty_attach_passes_raw_bytes_even_if_labelled_multiplexed() -> None:

@@ -3,19 +3,36 @@
 import json
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from .conftest import IMAGE, Daemon
+import pytest
+
+from .conftest import IMAGE, LABEL, RUN_ID, Daemon
 
 
 def engine_client(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "engine_client", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "engine_client", *args],
+        capture_output=True, text=True, timeout=120, check=False,
     )
 
 
-def test_lifecycle_prints_each_step_with_the_id(live_daemon: Daemon) -> None:
-    result = engine_client("--host", live_daemon.host, "lifecycle", "--label", "engine-client-test=cli", IMAGE, "sleep", "30")
+@pytest.fixture
+def labels(live_daemon: Daemon) -> Iterator[list[str]]:
+    """``--label`` options marking what one test creates; all of it is removed afterwards,
+    whether or not the test got as far as its own cleanup."""
+    marker = f"ec-cli-test={uuid.uuid4().hex[:12]}"
+    yield ["--label", f"{LABEL}={RUN_ID}", "--label", marker]
+    listed = engine_client("--host", live_daemon.host, "ps", "-a", "-q", "--filter", f"label={marker}")
+    assert listed.returncode == 0, listed.stderr
+    for container_id in listed.stdout.split():
+        engine_client("--host", live_daemon.host, "rm", "-f", container_id)
+
+
+def test_lifecycle_prints_each_step_with_the_id(live_daemon: Daemon, labels: list[str]) -> None:
+    result = engine_client("--host", live_daemon.host, "lifecycle", *labels, IMAGE, "sleep", "30")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["ping", "version", "create", "start", "stop", "remove"]
@@ -25,14 +42,17 @@ def test_lifecycle_prints_each_step_with_the_id(live_daemon: Daemon) -> None:
     assert all(" ms " in line for line in lines)
 
 
-def test_lifecycle_json_and_keep(live_daemon: Daemon) -> None:
-    result = engine_client("--host", live_daemon.host, "--json", "lifecycle", "--keep", IMAGE, "sleep", "30")
+def test_lifecycle_json_and_keep(live_daemon: Daemon, labels: list[str]) -> None:
+    result = engine_client(
+        "--host", live_daemon.host, "--json", "lifecycle", "--keep", *labels, IMAGE, "sleep", "30"
+    )
     assert result.returncode == 0, result.stderr
     steps = [json.loads(line) for line in result.stdout.splitlines()]
     assert [s["step"] for s in steps] == ["ping", "version", "create", "start", "stop"]
     container_id = steps[2]["id"]
-    inspected = engine_client("--host", live_daemon.host, "--json", "inspect", container_id)
-    assert json.loads(inspected.stdout)["State"]["Status"] == "exited"
+    inspected = json.loads(engine_client("--host", live_daemon.host, "--json", "inspect", container_id).stdout)
+    assert inspected["State"]["Status"] == "exited"
+    assert inspected["Config"]["Labels"][LABEL] == RUN_ID
     assert engine_client("--host", live_daemon.host, "rm", container_id).returncode == 0
     gone = engine_client("--host", live_daemon.host, "inspect", container_id)
     assert gone.returncode == 1

@@ -140,6 +140,8 @@ class _Steps:
 
 
 async def lifecycle(docker: Client, args: argparse.Namespace) -> None:
+    if args.rm and args.keep:
+        raise InvalidArgument("--keep contradicts --rm: the daemon removes the container itself")
     steps = _Steps(args)
     watch = Stopwatch()
     ping = await docker.system.ping()
@@ -161,10 +163,10 @@ async def lifecycle(docker: Client, args: argparse.Namespace) -> None:
         watch = Stopwatch()
         await docker.containers.start(cid)
         steps.done("start", watch, short(cid), id=cid)
-
-        watch = Stopwatch()
-        await docker.containers.stop(cid, t=args.stop_time)
-        steps.done("stop", watch, short(cid), id=cid)
+        if args.rm:
+            await _stop_and_await_removal(docker, cid, args.stop_time, steps)
+            return
+        await _stop(docker, cid, args.stop_time, steps)
     except BaseException:
         if not args.keep:
             with anyio.CancelScope(shield=True):
@@ -175,6 +177,22 @@ async def lifecycle(docker: Client, args: argparse.Namespace) -> None:
     watch = Stopwatch()
     await docker.containers.remove(cid, force=True)
     steps.done("remove", watch, short(cid), id=cid)
+
+
+async def _stop(docker: Client, cid: str, t: int, steps: _Steps) -> None:
+    watch = Stopwatch()
+    await docker.containers.stop(cid, t=t)
+    steps.done("stop", watch, short(cid), id=cid)
+
+
+async def _stop_and_await_removal(docker: Client, cid: str, t: int, steps: _Steps) -> None:
+    """With auto-remove the daemon removes the stopped container itself (a remove of ours would
+    collide with it): wait for that, registered before the stop so it cannot be missed."""
+    async with docker.containers.waiting(cid, condition="removed") as removal:
+        await _stop(docker, cid, t, steps)
+        watch = Stopwatch()
+        await removal.result()
+    steps.done("remove", watch, f"auto-removed {short(cid)}", id=cid, auto_remove=True)
 
 
 async def _remove_quietly(docker: Client, cid: str) -> None:

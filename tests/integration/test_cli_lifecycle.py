@@ -42,6 +42,22 @@ def test_lifecycle_prints_each_step_with_the_id(live_daemon: Daemon, labels: lis
     assert all(" ms " in line for line in lines)
 
 
+def test_lifecycle_with_auto_remove_waits_for_the_daemons_removal(
+    live_daemon: Daemon, labels: list[str]
+) -> None:
+    result = engine_client(
+        "--host", live_daemon.host, "--json", "lifecycle", "--rm", *labels, IMAGE, "sleep", "30"
+    )
+    assert result.returncode == 0, result.stderr
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [s["step"] for s in steps] == ["ping", "version", "create", "start", "stop", "remove"]
+    assert steps[-1]["auto_remove"] is True
+    container_id = steps[2]["id"]
+    assert steps[-1]["id"] == container_id
+    gone = engine_client("--host", live_daemon.host, "inspect", container_id)
+    assert gone.returncode == 1 and "No such container" in gone.stderr
+
+
 def test_lifecycle_json_and_keep(live_daemon: Daemon, labels: list[str]) -> None:
     result = engine_client(
         "--host", live_daemon.host, "--json", "lifecycle", "--keep", *labels, IMAGE, "sleep", "30"

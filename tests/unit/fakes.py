@@ -14,6 +14,17 @@ from engine_client import Client, ClientConfig
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+class Chunks(httpx.AsyncByteStream):
+    """A response body that is streamed (as the real transport's is), not preloaded."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        for chunk in self._chunks:
+            yield chunk
+
+
 @dataclass
 class FakeDaemon:
     api_version: str | None = "1.45"

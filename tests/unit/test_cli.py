@@ -12,7 +12,7 @@ from engine_client import InvalidArgument, NotFound, ServerError
 from engine_client._cli import main, report
 from engine_client._cli.streams import console_size, run_failure_status
 
-from .fakes import FakeDaemon
+from .fakes import Chunks, FakeDaemon
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup, ExceptionGroup
@@ -267,3 +267,32 @@ async def test_exec_sends_the_console_size() -> None:
     async with daemon.client() as docker:
         await docker.exec.create("c1", ["stty", "size"], tty=True, console_size=(33, 111))
     assert json.loads(daemon.requests[-1].content)["ConsoleSize"] == [33, 111]
+
+
+def test_lifecycle_refuses_keep_with_auto_remove_before_any_request(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    daemon = FakeDaemon()
+    code, out, err = run(capsys, ["lifecycle", "--rm", "--keep", "busybox", "true"], daemon)
+    assert (code, out) == (2, "")
+    assert "--keep" in err and "--rm" in err
+    assert daemon.requests == []
+
+
+def test_lifecycle_with_auto_remove_waits_for_the_removal_instead_of_removing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/create", lambda r: httpx.Response(201, json={"Id": "abc", "Warnings": []}))
+    daemon.route("GET", "/v1.45/version", lambda r: httpx.Response(200, json={"Version": "26.1"}))
+    daemon.route("POST", "/v1.45/containers/abc/start", lambda r: httpx.Response(204))
+    daemon.route("POST", "/v1.45/containers/abc/stop", lambda r: httpx.Response(204))
+    daemon.route("POST", "/v1.45/containers/abc/wait", lambda r: httpx.Response(200, stream=Chunks(b'{"StatusCode":137}')))
+    code, out, err = run(capsys, ["--json", "lifecycle", "--rm", "busybox", "sleep", "9"], daemon)
+    assert (code, err) == (0, "")
+    assert [json.loads(line)["step"] for line in out.splitlines()][-2:] == ["stop", "remove"]
+    assert json.loads(out.splitlines()[-1])["auto_remove"] is True
+    # The wait is registered before the stop, and nothing asks for a removal.
+    assert daemon.paths()[-2:] == ["/v1.45/containers/abc/wait", "/v1.45/containers/abc/stop"]
+    assert daemon.requests[-2].url.params["condition"] == "removed"
+    assert all(r.method != "DELETE" for r in daemon.requests)

@@ -10,20 +10,9 @@ import pytest
 
 from engine_client import APIVersionError, InvalidArgument, StreamError
 
-from .fakes import FakeDaemon
+from .fakes import Chunks, FakeDaemon
 
 pytestmark = pytest.mark.anyio
-
-
-class Chunks(httpx.AsyncByteStream):
-    """A response body that is streamed (as the real transport's is), not preloaded."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
-        for chunk in self._chunks:
-            yield chunk
 
 
 def query(request: httpx.Request) -> dict[str, list[str]]:

@@ -458,7 +458,8 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         )
         reading = single_write
         with scope:
-            await _send_request(connection, head, body, stream, chunked)
+            write_scope = None if single_write else scope
+            await _send_request(connection, head, body, stream, chunked, write_scope, write_timeout)
             if not single_write:
                 reading = True
                 scope.deadline = _deadline(read_timeout)
@@ -531,8 +532,21 @@ async def _send_request(
     body: bytes,
     stream: httpx.AsyncByteStream | None,
     chunked: bool,
+    scope: anyio.CancelScope | None = None,
+    write_timeout: float | None = None,
 ) -> None:
-    send = connection.stream.send
+    """With a ``scope``, each write gets ``write_timeout`` (httpx's meaning of the write
+    timeout): an upload that keeps making progress never times out as a whole, and the wait
+    for the caller's next chunk is not a write."""
+
+    async def send(data: bytes) -> None:
+        if scope is None:
+            await connection.stream.send(data)
+            return
+        scope.deadline = _deadline(write_timeout)
+        await connection.stream.send(data)
+        scope.deadline = math.inf
+
     first = head + body if body and len(body) <= _COALESCE_SIZE else head
     try:
         sent = 0
@@ -549,7 +563,8 @@ async def _send_request(
         if 0 < sent < len(first):
             await send(first[sent:])
         if len(body) > _COALESCE_SIZE:
-            await send(body)
+            for start in range(0, len(body), _COALESCE_SIZE):  # a write deadline per piece
+                await send(body[start : start + _COALESCE_SIZE])
         if stream is not None:
             async for chunk in stream:
                 if chunk:

@@ -711,6 +711,48 @@ async def test_write_timeout(socket_dir: str) -> None:
         await transport.aclose()
 
 
+class SlowReader(Peer):
+    """Reads at most 64 KiB per 20 ms: always progressing, never fast."""
+
+    async def _fill(self) -> bool:
+        await anyio.sleep(0.02)
+        return await super()._fill()
+
+
+async def _chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.mark.parametrize("body", ["bytes", "stream"])
+async def test_write_timeout_applies_to_each_write_not_the_whole_upload(
+    socket_dir: str, body: str
+) -> None:
+    async def slowly(peer: Peer) -> None:
+        request = await SlowReader(peer.stream).request()
+        assert request is not None
+        await peer.send(ok(str(len(request[3])).encode()))
+
+    data = b"x" * 3_000_000
+    write_timeout = 0.3
+    content: Any = data if body == "bytes" else _chunks(data, 65536)
+    async with fake_daemon(socket_dir, slowly) as daemon:
+        transport = daemon.transport()
+        request = httpx.Request(
+            "PUT", "http://docker/x", content=content,
+            extensions={"timeout": {"write": write_timeout, "read": 5}},
+        )
+        started = anyio.current_time()
+        with anyio.fail_after(20):
+            response = await transport.handle_async_request(request)
+            await response.aread()
+        elapsed = anyio.current_time() - started
+        await response.aclose()
+        await transport.aclose()
+    assert response.content == b"3000000"
+    assert elapsed > 2 * write_timeout  # the upload as a whole outlasted the write timeout
+
+
 async def test_connect_timeout() -> None:
     async def never() -> anyio.abc.ByteStream:
         await anyio.sleep_forever()

@@ -82,6 +82,7 @@ from ._exceptions import EngineError as EngineError
 from ._exceptions import EngineTimeout as EngineTimeout
 from ._exceptions import Forbidden as Forbidden
 from ._exceptions import InvalidArgument as InvalidArgument
+from ._exceptions import MalformedResponse as MalformedResponse
 from ._exceptions import NotFound as NotFound
 from ._exceptions import ServerError as ServerError
 from ._exceptions import StreamError as StreamError
@@ -163,6 +164,7 @@ __all__ = [
     "InvalidArgument",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
+    "MalformedResponse",
     "MemoryStats",
     "Model",
     "Network",

@@ -36,8 +36,10 @@ from ._config import (
 from ._exceptions import (
     APIVersionError,
     ClientClosedError,
+    MalformedResponse,
     StreamError,
     api_error,
+    snippet,
     transport_errors,
 )
 from ._hijack import NetworkStream, refused_upgrade
@@ -266,13 +268,25 @@ class Client:
         content: Content = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout = DEFAULT,
+        sensitive: bool = False,
     ) -> Any:
-        """Like :meth:`request`, decoding the JSON body (``None`` for an empty body)."""
+        """Like :meth:`request`, decoding the JSON body (``None`` for an empty body).
+
+        A body that is not JSON raises :class:`MalformedResponse`, quoting its start unless
+        ``sensitive`` (it may hold a credential).
+        """
         response = await self.request(
             method, path, params=params, json=json, content=content, headers=headers, timeout=timeout
         )
-        content = response.content
-        return jsonlib.loads(content) if content and not content.isspace() else None
+        body = response.content
+        if not body or body.isspace():
+            return None
+        try:
+            return jsonlib.loads(body)
+        except ValueError as exc:
+            quoted = None if sensitive else snippet(body)
+            path = response.request.url.path
+            raise MalformedResponse("a body that is not JSON", method, path, quoted) from exc
 
     @asynccontextmanager
     async def stream(

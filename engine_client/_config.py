@@ -48,6 +48,10 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)$")
 
 
+def is_api_version(value: str) -> bool:
+    return _VERSION.match(value.strip()) is not None
+
+
 def parse_api_version(value: str) -> tuple[int, int]:
     """``"1.41"`` (or ``"v1.41"``) as a comparable tuple."""
     match = _VERSION.match(value.strip())

@@ -11,6 +11,7 @@
     │   ├── EngineConnectionError   cannot connect (not running, permission denied, ...)
     │   ├── EngineTimeout           connect, read or write deadline passed
     │   └── StreamError             a stream broke off or carried malformed data
+    │       └── MalformedResponse   a success whose body or header cannot be decoded
     └── APIError             the daemon answered with an error status
         ├── BadRequest       400
         ├── Unauthorized     401
@@ -49,6 +50,7 @@ __all__ = [
     "EngineTimeout",
     "Forbidden",
     "InvalidArgument",
+    "MalformedResponse",
     "NotFound",
     "ServerError",
     "StreamError",
@@ -104,6 +106,25 @@ class EngineTimeout(TransportError):
 
 class StreamError(TransportError):
     """A response stream ended early or carried data that cannot be decoded."""
+
+
+class MalformedResponse(StreamError):
+    """The daemon answered, but with something that cannot be decoded: a body that is not the
+    JSON the endpoint returns, or a malformed header.  ``method`` and ``path`` name the request;
+    ``snippet`` is the start of what came back (``None`` where it could hold a secret)."""
+
+    def __init__(self, what: str, method: str, path: str, snippet: str | None) -> None:
+        self.method = method
+        self.path = path
+        self.snippet = snippet
+        shown = "" if snippet is None else f" {snippet!r}"
+        super().__init__(f"{what} from the Docker daemon{shown} ({method} {path})")
+
+
+def snippet(data: bytes | str, size: int = 200) -> str:
+    """The start of what the daemon sent, for an error message."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text[:size] + ("…" if len(text) > size else "")
 
 
 class ClientClosedError(RuntimeError):

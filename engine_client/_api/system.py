@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
-from .._config import parse_api_version
-from .._exceptions import APIError, InvalidArgument
+from .._config import is_api_version, parse_api_version
+from .._exceptions import APIError, InvalidArgument, MalformedResponse
 from .._filters import Filters, encode_filters
 from .._models import Model, api, boolean, frozen_map, nested, nested_list, string_map, strings
 from .._streams import JSONLinesDecoder
@@ -261,7 +261,13 @@ class System:
             response = await self._client.request("HEAD", "/_ping", versioned=False)
         except APIError:
             response = await self._client.request("GET", "/_ping", versioned=False)
-        return Ping.from_headers(response.headers)
+        ping = Ping.from_headers(response.headers)
+        if ping.api_version is not None and not is_api_version(ping.api_version):
+            request = response.request
+            raise MalformedResponse(
+                "a malformed Api-Version header", request.method, request.url.path, ping.api_version
+            )
+        return ping
 
     async def version(self) -> SystemVersion:
         return SystemVersion.from_api(await self._client.request_json("GET", "/version"))
@@ -308,10 +314,10 @@ class System:
         body = {"username": username, "password": password}
         if server_address is not None:
             body["serveraddress"] = server_address
-        response = await self._client.request("POST", "/auth", json=body)
-        if not response.content.strip():  # 204: accepted, nothing to report
+        data = await self._client.request_json("POST", "/auth", json=body, sensitive=True)
+        if data is None:  # 204: accepted, nothing to report
             return AuthResponse(status="Login Succeeded")
-        return AuthResponse.from_api(response.json())
+        return AuthResponse.from_api(data)
 
     @asynccontextmanager
     async def events(

@@ -15,10 +15,13 @@ from engine_client import (
     EngineError,
     EngineTimeout,
     Forbidden,
+    MalformedResponse,
     NotFound,
     ServerError,
+    StreamError,
     Unauthorized,
 )
+from engine_client._cli import main
 
 from .fakes import FakeDaemon
 
@@ -135,3 +138,48 @@ async def test_closed_client_is_a_usage_error_and_aclose_is_idempotent() -> None
             pass
     assert isinstance(ClientClosedError("x"), RuntimeError)
     assert daemon.requests == []
+
+
+async def test_a_success_that_is_not_json_is_a_malformed_response() -> None:
+    daemon = FakeDaemon()
+    page = b"<html><body>502 from a proxy in between</body></html>" + b"x" * 500
+    daemon.route("GET", "/v1.45/version", lambda r: httpx.Response(200, content=page))
+    async with daemon.client() as docker:
+        with pytest.raises(MalformedResponse) as caught:
+            await docker.system.version()
+    error = caught.value
+    assert isinstance(error, StreamError) and isinstance(error, EngineError)
+    assert not isinstance(error, ValueError)  # not json.JSONDecodeError's family
+    assert (error.method, error.path) == ("GET", "/v1.45/version")
+    assert error.snippet is not None and error.snippet.startswith("<html><body>502")
+    assert len(error.snippet) <= 201
+    assert "GET /v1.45/version" in str(error) and "<html>" in str(error)
+
+
+async def test_a_malformed_login_answer_is_not_quoted() -> None:
+    daemon = FakeDaemon()
+    truncated = b'{"Status":"Login Succeeded","IdentityToken":"s3cret-tok'
+    daemon.route("POST", "/v1.45/auth", lambda r: httpx.Response(200, content=truncated))
+    async with daemon.client() as docker:
+        with pytest.raises(MalformedResponse) as caught:
+            await docker.system.login("me", "pw", server_address="registry.example")
+    assert caught.value.snippet is None
+    assert "s3cret" not in str(caught.value) and "POST /v1.45/auth" in str(caught.value)
+
+
+@pytest.mark.parametrize("header", ["1.4x", "latest", "", "1.41.0"])
+async def test_a_malformed_api_version_header_is_the_daemons_fault(header: str) -> None:
+    daemon = FakeDaemon(api_version=header)
+    async with daemon.client() as docker:
+        with pytest.raises(MalformedResponse) as caught:
+            await docker.containers.inspect("x")  # negotiation pings first
+    assert (caught.value.method, caught.value.path, caught.value.snippet) == ("HEAD", "/_ping", header)
+
+
+def test_cli_reports_a_malformed_api_version_header_as_a_daemon_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["version"], transport=httpx.MockTransport(FakeDaemon(api_version="one.four").handle))
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and "Api-Version" in err and "'one.four'" in err

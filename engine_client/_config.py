@@ -115,31 +115,29 @@ class Endpoint:
             return cls("unix", DEFAULT_UNIX_SOCKET)
         scheme, sep, rest = value.partition("://")
         if not sep:
-            raise ConfigError(f"invalid Docker host {host!r}: expected unix:///path or tcp://host:port")
+            raise _invalid(host, "expected unix:///path or tcp://host:port")
         scheme = scheme.lower()
         if scheme == "unix":
             path = rest.rstrip("/") or DEFAULT_UNIX_SOCKET
             if not path.startswith("/"):
-                raise ConfigError(f"invalid Docker host {host!r}: the socket path must be absolute")
+                raise _invalid(host, "the socket path must be absolute")
             return cls("unix", path)
         if scheme == "tcp":
             return cls._parse_tcp(host, rest)
         if scheme == "ssh":
             return cls._parse_ssh(host, rest)
         if scheme in ("npipe", "fd"):
-            raise ConfigError(f"Docker host {host!r}: {scheme}:// is not supported on this platform")
-        raise ConfigError(
-            f"unsupported Docker host {host!r}: expected unix:///path, tcp://host:port "
-            "or ssh://[user@]host[:port]"
-        )
+            raise _invalid(host, f"{scheme}:// is not supported on this platform")
+        raise _invalid(host, "expected unix:///path, tcp://host:port or ssh://[user@]host[:port]")
 
     @classmethod
     def _parse_ssh(cls, host: str, rest: str) -> Endpoint:
+        expected = "expected ssh://[user@]host[:port][/socket-path]"
         try:
             parts = urlsplit(f"ssh://{rest}")
             port = parts.port
         except ValueError as exc:
-            raise ConfigError(f"invalid Docker host {host!r}: {exc}") from None
+            raise _invalid(host, expected, exc) from None
         name, user, path = parts.hostname, parts.username, parts.path.rstrip("/")
         if (
             not name
@@ -150,22 +148,34 @@ class Endpoint:
             or (user is not None and (not user or user.startswith("-")))
             or _UNSAFE_IN_SSH.search(rest)
         ):
-            raise ConfigError(
-                f"invalid Docker host {host!r}: expected ssh://[user@]host[:port][/socket-path]"
-            )
+            raise _invalid(host, expected)
         return cls("ssh", name, path, user=user, port=port)
 
     @classmethod
     def _parse_tcp(cls, host: str, rest: str) -> Endpoint:
+        expected = "expected tcp://host:port[/path]"
         try:
             parts = urlsplit(f"tcp://{rest}")
             port = parts.port or DEFAULT_TCP_PORT
         except ValueError as exc:
-            raise ConfigError(f"invalid Docker host {host!r}: {exc}") from None
-        if not parts.hostname or parts.query or parts.fragment or parts.username:
-            raise ConfigError(f"invalid Docker host {host!r}: expected tcp://host:port[/path]")
+            raise _invalid(host, expected, exc) from None
+        if not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+            raise _invalid(host, expected)
         name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return cls("tcp", f"{name}:{port}", parts.path.rstrip("/"))
+
+
+#: ``[scheme://]user:password@``.  Everything up to the last ``@`` is masked: a password may
+#: itself hold ``/`` or ``@``, so parsers disagree on where it ends.
+_PASSWORD = re.compile(r"^((?:[^:/]*://)?[^:@/]*:).*@", re.DOTALL)
+
+
+def _invalid(host: str, expected: str, error: ValueError | None = None) -> ConfigError:
+    """The error for an unusable host, which never shows a password: it is masked, and a
+    parser's own message (which may quote part of it) is left out when there is one."""
+    shown = _PASSWORD.sub(r"\1***@", host, count=1)
+    detail = str(error) if error is not None and shown == host else expected
+    return ConfigError(f"invalid Docker host {shown!r}: {detail}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

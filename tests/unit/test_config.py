@@ -1,6 +1,7 @@
 import pytest
 
 from engine_client import DEFAULT_HOST, Client, ClientConfig, ConfigError, Endpoint
+from engine_client._cli import main
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,31 @@ def test_docker_host_forms(host: str, scheme: str, address: str, base_path: str)
 def test_unsupported_host_is_a_clear_error_naming_the_value(host: str) -> None:
     with pytest.raises(ConfigError, match=host.replace(".", r"\.")):
         ClientConfig(host=host)
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("tcp://user:hunter2@docker.example:2376", "tcp://user:***@docker.example:2376"),
+        ("ssh://me:hunter2@docker.example", "ssh://me:***@docker.example"),
+        ("ssh://me:hunter2@docker.example:notaport", "ssh://me:***@docker.example:notaport"),
+        ("tcp://:hunter2@docker.example", "tcp://:***@docker.example"),
+        ("tcp://user:hun/ter2@docker.example", "tcp://user:***@docker.example"),  # "/" in it
+        ("tcp://user:hun@ter2@docker.example", "tcp://user:***@docker.example"),  # "@" in it
+        ("tcp://user:hunter2@docker.example:99999", "tcp://user:***@docker.example:99999"),
+        ("user:hunter2@docker.example:2375", "user:***@docker.example:2375"),
+        ("http://user:hunter2@docker.example", "http://user:***@docker.example"),
+    ],
+)
+def test_errors_never_show_a_password_from_the_host(
+    host: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        ClientConfig.from_env({"DOCKER_HOST": host})
+    assert "hunter2" not in str(caught.value) and "hun" not in str(caught.value)
+    assert repr(shown) in str(caught.value)
+    assert main(["--host", host, "ping"]) == 2
+    assert "hun" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("host", ["npipe:////./pipe/docker_engine", "fd://"])

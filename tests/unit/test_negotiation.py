@@ -16,10 +16,16 @@ def _version_body(request: httpx.Request) -> httpx.Response:
 async def test_twenty_concurrent_first_calls_ping_exactly_once() -> None:
     daemon = FakeDaemon(api_version="1.45")
     daemon.route("GET", "/v1.45/version", _version_body)
-    async with daemon.client() as docker:
-        async with anyio.create_task_group() as tg:
-            for _ in range(20):
-                tg.start_soon(docker.system.version)
+
+    async def slow_ping(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/_ping":
+            await anyio.sleep(0.05)  # every other call arrives while this ping is in flight
+        return daemon.handle(request)
+
+    transport = httpx.MockTransport(slow_ping)
+    async with Client(transport=transport) as docker, anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(docker.system.version)
     assert daemon.pings == 1
     assert daemon.paths() == ["/v1.45/version"] * 20
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +41,25 @@ class VolumePruneResponse(Model):
 
 
 #: The name the daemon gives a volume created without one (a random 256-bit id).
-_ANONYMOUS_NAME = re.compile(r"^[0-9a-f]{64}$")
+_ANONYMOUS_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 def _has_label(volume: Volume, rule: str) -> bool:
     """``key`` or ``key=value``, as the daemon matches ``label`` filters."""
     key, sep, value = rule.partition("=")
     return key in volume.labels and (not sep or volume.labels[key] == value)
+
+
+def prunable_on_api_1_41(volume: Volume, excluded: Sequence[str] = ()) -> bool:
+    """Whether :meth:`Volumes.prune` without ``all`` removes this unused volume on API 1.41:
+    its name is one the daemon generates, and no ``label!`` rule in ``excluded`` matches.
+
+    Engine 20.10 records nothing else that tells an anonymous volume from a named one, so a
+    volume someone *named* with 64 lowercase hex digits counts as anonymous.
+    """
+    return _ANONYMOUS_NAME.fullmatch(volume.name) is not None and not any(
+        _has_label(volume, rule) for rule in excluded
+    )
 
 
 class Volumes:
@@ -100,14 +112,21 @@ class Volumes:
         """Remove unused volumes: anonymous ones only, or named ones too with ``all=True``.
 
         Filters: ``label``, ``label!`` (on API 1.41 without ``all``: those and the other
-        filters of :meth:`list`).  A named volume is never removed unless ``all`` is true, on every daemon:
+        filters of :meth:`list`).
 
-        * API >= 1.42 prunes anonymous volumes only unless sent the ``all`` filter.
+        * API >= 1.42: the daemon prunes anonymous volumes only unless sent the ``all``
+          filter; it knows which volumes are anonymous, so a named volume is never removed
+          unless ``all`` is true.
         * API 1.41 (Engine 20.10) prunes named volumes too and knows no ``all`` filter, so
           without ``all`` the client does not call its prune: it lists the unused volumes,
-          keeps those with a daemon-generated name (64 hex digits) and removes them one by one,
-          skipping any that went into use or away meanwhile.  The daemon does not report the
-          space this frees, so ``space_reclaimed`` is ``None`` then.
+          keeps those with a daemon-generated name (64 lowercase hex digits) and removes them
+          one by one, skipping any that went into use or away meanwhile.  The daemon does not
+          report the space this frees, so ``space_reclaimed`` is ``None`` then.
+
+          **Limit:** 20.10 records nothing that tells an anonymous volume from a named one,
+          only its name.  A volume someone *named* with 64 lowercase hex digits looks
+          anonymous and is removed.  To protect such volumes there, label them and exclude
+          the label (``filters={"label!": "keep"}``), or prune by a ``label`` of your own.
         """
         version = parse_api_version(await self._client.api_version())
         if version >= (1, 42):
@@ -129,9 +148,7 @@ class Volumes:
         unused = await self.list(filters=merge_filters(listed, dangling="true"))
         deleted: list[str] = []
         for volume in unused:
-            if not _ANONYMOUS_NAME.match(volume.name) or any(
-                _has_label(volume, rule) for rule in excluded
-            ):
+            if not prunable_on_api_1_41(volume, excluded):
                 continue
             try:
                 await self.remove(volume.name)

@@ -13,6 +13,7 @@ import pytest
 
 from engine_client import Client, ClientConfig, InvalidArgument
 from engine_client._api.networks import ipam_body
+from engine_client._api.volumes import Volume, prunable_on_api_1_41
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +139,28 @@ async def test_volume_prune_on_1_41_removes_anonymous_volumes_one_by_one() -> No
     removed = [r.url.path.rsplit("/", 1)[1] for r in recorder.requests if r.method == "DELETE"]
     assert removed == [ANON[1], ANON[2]]  # never the named volume, nor the excluded one
     assert all("force" not in r.url.query.decode() for r in recorder.requests if r.method == "DELETE")
+
+
+@pytest.mark.parametrize(
+    ("name", "labels", "excluded", "removed"),
+    [
+        (ANON[0], {}, (), True),  # the daemon's own name for an anonymous volume
+        ("data", {}, (), False),
+        ("A" * 64, {}, (), False),  # the daemon generates lowercase only
+        ("a" * 63, {}, (), False),
+        ("a" * 65, {}, (), False),
+        ("g" * 64, {}, (), False),
+        (ANON[0] + "\n", {}, (), False),
+        (ANON[0], {"keep": "1"}, ("keep",), False),
+        (ANON[0], {"keep": "1"}, ("keep=1",), False),
+        (ANON[0], {"keep": "2"}, ("keep=1",), True),
+        # The documented limit: 20.10 keeps no record of how a volume got its name, so one a
+        # caller named with 64 hex digits cannot be told from an anonymous one.
+        ("0123456789abcdef" * 4, {}, (), True),
+    ],
+)
+def test_which_volumes_prune_removes_on_api_1_41(
+    name: str, labels: dict[str, str], excluded: tuple[str, ...], removed: bool
+) -> None:
+    volume = Volume.from_api({"Name": name, "Labels": labels})
+    assert prunable_on_api_1_41(volume, excluded) is removed

@@ -7,11 +7,12 @@ import ssl
 import warnings
 from pathlib import Path
 
+import anyio
 import pytest
 
 from engine_client import Client, ClientConfig, ConfigError, EngineConnectionError, TLSConfig
 from engine_client._config import Endpoint, warn_if_insecure
-from engine_client._connectors import ssh_command, ssh_connector
+from engine_client._connectors import StderrTail, ssh_command, ssh_connector
 from engine_client._contexts import list_contexts
 from tests.docker_contexts import use_context, write_context
 
@@ -311,3 +312,57 @@ async def test_ssh_process_is_reaped_on_close(tmp_path: Path, monkeypatch: pytes
         pid = int((tmp_path / "pid").read_text())
         assert Path(f"/proc/{pid}").exists()
     assert not Path(f"/proc/{pid}").exists()  # terminated and waited for: not even a zombie
+
+
+@pytest.mark.anyio
+async def test_chatty_ssh_never_blocks_on_its_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Like ``ssh -vvv``: far more on stderr than a pipe holds, before and between answers.
+    fake_ssh(
+        tmp_path,
+        "chatter() { i=0; while [ $i -lt 10000 ]; do echo \"debug3: line $i of chatter\" >&2; i=$((i+1)); done; }\n"
+        "chatter\n"
+        "printf 'HTTP/1.1 200 OK\\r\\nApi-Version: 1.45\\r\\nContent-Length: 0\\r\\n\\r\\n'\n"
+        "chatter\n"
+        "exec sleep 60\n",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    config = ClientConfig(host="ssh://h", api_version="1.45", timeout=10)
+    async with Client(config) as docker:
+        with anyio.fail_after(20):
+            assert (await docker.system.ping()).api_version == "1.45"
+
+
+@pytest.mark.anyio
+async def test_ssh_failure_is_one_line_from_the_end_of_its_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_ssh(
+        tmp_path,
+        "cat >/dev/null &\n"
+        "echo 'OpenSSH_9.2p1 Debian-2, OpenSSL 3.0.11 19 Sep 2023' >&2\n"
+        "i=0; while [ $i -lt 3000 ]; do echo \"debug1: chatter $i\" >&2; i=$((i+1)); done\n"
+        "echo 'debug1: connect to address 192.0.2.1 port 22: Connection refused' >&2\n"
+        "echo 'ssh: connect to host example.invalid port 22: Connection refused' >&2\n"
+        "echo 'debug1: Exit status 255' >&2\n"
+        "exit 255\n",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    async with Client(ClientConfig(host="ssh://me@example.invalid", api_version="1.45")) as docker:
+        with anyio.fail_after(20), pytest.raises(EngineConnectionError) as caught:
+            await docker.system.ping()
+    message = str(caught.value)
+    assert "\n" not in message and "debug" not in message
+    assert message == (
+        "ssh to ssh://me@example.invalid failed (exit status 255): "
+        "ssh: connect to host example.invalid port 22: Connection refused"
+    )
+
+
+def test_stderr_tail_keeps_the_end_and_the_last_meaningful_lines() -> None:
+    read_end, write_end = os.pipe()
+    tail = StderrTail(read_end, limit=100)
+    os.write(write_end, b"early line that is cut away\n" * 50 + b"Warning: added host key\n")
+    os.write(write_end, b"debug1: noise\nfirst\n\nsecond\n  third  \ndebug2: more noise\n")
+    os.close(write_end)
+    assert tail.ended.wait(5)
+    assert tail.summary() == "first | second | third"

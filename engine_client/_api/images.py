@@ -315,7 +315,11 @@ class ProgressCall:
         if self._context is not None:
             raise RuntimeError("this ProgressCall is already in use")
         self._context = self._open()
-        return await self._context.__aenter__()
+        try:
+            return await self._context.__aenter__()
+        except BaseException:
+            self._context = None  # nothing was started: the call may be tried again
+            raise
 
     async def __aexit__(
         self,

@@ -360,3 +360,22 @@ async def test_a_progress_call_is_single_use_while_open(daemon: FakeDaemon, stor
             assert [e.status async for e in events] == ["x"]
         assert (await call).events[0].status == "x"  # may be run again once closed
 
+
+
+async def test_a_progress_call_that_failed_to_start_can_be_entered_again(
+    daemon: FakeDaemon, store: CredentialStore
+) -> None:
+    answers = [httpx.Response(500, json={"message": "try again"})]
+    daemon.route(
+        "POST",
+        "/v1.45/images/create",
+        lambda request: answers.pop() if answers else progress({"status": "x"})(request),
+    )
+    async with daemon.client() as docker:
+        docker.images.credentials = store
+        call = docker.images.pull("busybox")
+        with pytest.raises(ServerError):
+            async with call:
+                pass
+        async with call as events:
+            assert [e.status async for e in events] == ["x"]

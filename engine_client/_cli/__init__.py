@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 import anyio
 import httpx
 
-from .._exceptions import ConfigError, EngineError, InvalidArgument
+from .._exceptions import ConfigError, ConfigFileWarning, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
 from ._common import Command, open_client
 
@@ -48,7 +50,10 @@ def main(
     command: Command = args.func
     args.transport = transport
     try:
-        return anyio.run(_run, command, args) or 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ConfigFileWarning)
+            warnings.showwarning = _warning_printer()
+            return anyio.run(_run, command, args) or 0
     except (ConfigError, InvalidArgument) as exc:
         print(f"engine-client: error: {exc}", file=sys.stderr)
         return 2
@@ -57,6 +62,29 @@ def main(
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _warning_printer() -> Callable[..., None]:
+    """Shows a config file warning as the docker CLI does: one line on stderr, once (the file
+    is read for the context and again for credentials); other warnings as Python does."""
+    shown: set[str] = set()
+    show_python_warning = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, ConfigFileWarning):
+            show_python_warning(message, category, filename, lineno, file, line)
+        elif str(message) not in shown:
+            shown.add(str(message))
+            sys.stderr.write(f"WARNING: {message}\n")
+
+    return show
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int | None:

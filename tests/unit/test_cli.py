@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from engine_client._cli import main
 
 from .fakes import FakeDaemon
+from .test_images_api import progress
 
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str], daemon: FakeDaemon | None = None) -> tuple[int, str, str]:
@@ -105,3 +107,19 @@ def test_lifecycle_removes_the_container_when_a_step_fails(capsys: pytest.Captur
     assert "boom" in err
     assert daemon.paths()[-1] == "/v1.45/containers/abc"
     assert daemon.requests[-1].method == "DELETE"
+
+
+def test_unusable_config_file_is_one_warning_line_and_the_pull_goes_on(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Read twice (for the context, then for credentials), shown once, as the docker CLI does.
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    (tmp_path / "config.json").write_text('{"auths": {')
+    daemon = FakeDaemon(api_version="1.45")
+    daemon.route("POST", "/v1.45/images/create", progress({"status": "Status: Image is up to date"}))
+    code, out, err = run(capsys, ["pull", "busybox"], daemon)
+    assert code == 0 and "Image is up to date" in out
+    assert err.splitlines() == [
+        f"WARNING: Error loading config file: cannot read {tmp_path}/config.json: not valid JSON"
+    ]
+    assert daemon.requests[-1].headers["X-Registry-Auth"] == "e30="

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_client import AuthConfig, CredentialsError, CredentialStore
+from engine_client import AuthConfig, ConfigFileWarning, CredentialsError, CredentialStore
 from engine_client._auth import (
     ANONYMOUS,
     DOCKER_HUB_KEY,
@@ -282,3 +282,51 @@ async def test_store_uses_the_helper_when_configured(tmp_path: Path, env: dict[s
 def test_store_repr_shows_no_secrets(tmp_path: Path) -> None:
     store = CredentialStore(tmp_path, credentials={"h": AuthConfig(username="u", password=SECRET)})
     assert SECRET not in repr(store)
+
+
+# -- an unusable config file --------------------------------------------------------------------
+
+BROKEN_CONFIGS = [
+    '{"auths": {',  # truncated, as the docker CLI's own test case
+    json.dumps({"auths": {"h:5000": {"auth": b64(f"u{SECRET}")}}}),  # no ":" in the pair
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_CONFIGS)
+async def test_unusable_config_warns_and_goes_on_anonymously(
+    tmp_path: Path, env: dict[str, str], text: str
+) -> None:
+    (tmp_path / "config.json").write_text(text)
+    store = CredentialStore(tmp_path, environ=env)
+    with pytest.warns(ConfigFileWarning) as caught:
+        auth = await store.get("h:5000")
+    assert auth.anonymous and auth.server_address == "h:5000"
+    [warning] = caught
+    message = str(warning.message)
+    assert message.startswith("Error loading config file: ") and str(tmp_path) in message
+    assert SECRET not in message
+    with pytest.warns(ConfigFileWarning):
+        assert await store.all() == {}
+
+
+async def test_unusable_config_keeps_explicit_credentials(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "config.json").write_text("{")
+    explicit = AuthConfig(username="x", password="y")
+    store = CredentialStore(tmp_path, environ=env, credentials={"h:5000": explicit})
+    assert await store.get("h:5000") is explicit  # the file is not even read
+    with pytest.warns(ConfigFileWarning):
+        assert await store.all() == {"h:5000": explicit}
+
+
+async def test_unusable_config_is_an_error_when_credentials_are_required(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    (tmp_path / "config.json").write_text("{")
+    with pytest.raises(CredentialsError, match="not valid JSON"):
+        await CredentialStore(tmp_path, environ=env, strict=True).get("h:5000")
+    # Storing is strict always: an unreadable file is never overwritten.
+    with pytest.raises(CredentialsError):
+        await CredentialStore(tmp_path, environ=env).store(
+            AuthConfig(username="u", password=SECRET, server_address="h:5000")
+        )
+    assert (tmp_path / "config.json").read_text() == "{"

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -43,11 +43,13 @@ __all__ = [
 
 #: The key of Docker Hub in config.json and in ``X-Registry-Config`` (the legacy index URL).
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
-_HUB_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
+# As the docker CLI: "registry-1.docker.io/x" is a registry of its own, keyed by that name.
+_HUB_HOSTS = ("docker.io", "index.docker.io")
 _TOKEN_USERNAME = "<token>"  # helper protocol: the secret is an identity token
 _NOT_FOUND = "credentials not found"
 _HELPER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 HELPER_TIMEOUT = 30.0
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -179,10 +181,21 @@ def parse_config(text: str, where: str = "config.json") -> _ConfigFile:
     if not isinstance(auths, Mapping) or not isinstance(helpers, Mapping):
         raise CredentialsError(f"cannot read {where}: auths and credHelpers must be objects")
     return _ConfigFile(
-        auths={registry_key(k): _decode_entry(k, v, where) for k, v in auths.items()},
+        auths=_by_registry_key({k: _decode_entry(k, v, where) for k, v in auths.items()}),
         creds_store=data.get("credsStore") or None,
-        cred_helpers={registry_key(k): str(v) for k, v in helpers.items() if v},
+        cred_helpers=_by_registry_key({k: str(v) for k, v in helpers.items() if v}),
     )
+
+
+def _by_registry_key(entries: Mapping[str, _V]) -> dict[str, _V]:
+    """``entries`` under their registry keys.  As in the docker CLI's lookup, an entry under
+    the exact key wins over one under an alias (``http://h:5000/v2/``, ``docker.io``)."""
+    found: dict[str, _V] = {}
+    for server, value in entries.items():
+        key = registry_key(server)
+        if server == key or key not in found:
+            found[key] = value
+    return found
 
 
 # -- credential helpers -----------------------------------------------------------------------

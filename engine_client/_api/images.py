@@ -354,6 +354,18 @@ def _names(value: str | Sequence[str], what: str) -> builtins.list[str]:
     return names
 
 
+def _registry_config(auth: Mapping[str, AuthConfig]) -> dict[str, AuthConfig]:
+    """Explicit build credentials under the keys the daemon looks up, as a
+    :class:`CredentialStore` keys them (Docker Hub: its legacy URL)."""
+    auths: dict[str, AuthConfig] = {}
+    for server, config in auth.items():
+        key = registry_key(server)
+        if key in auths:
+            raise InvalidArgument(f"auth names registry {key!r} twice")
+        auths[key] = config if config.server_address else dataclasses.replace(config, server_address=key)
+    return auths
+
+
 def _pull_params(ref: ImageReference, platform: str | None) -> dict[str, str | None]:
     # The daemon pulls every tag when none is given, so a tag (or digest) is always sent.
     tag = ref.digest or ref.tag or "latest"
@@ -558,6 +570,7 @@ class Images:
             parse_reference(tag)
         if version not in (None, "1", "2"):
             raise InvalidArgument(f"invalid builder version {version!r}: expected '1' or '2'")
+        explicit = None if auth is None else _registry_config(auth)
         params = {
             "t": tag_list or None,
             "dockerfile": dockerfile,
@@ -576,7 +589,7 @@ class Images:
 
         @asynccontextmanager
         async def open_stream() -> AsyncIterator[ProgressStream]:
-            auths = dict(auth) if auth is not None else await self.credentials.all()
+            auths = explicit if explicit is not None else await self.credentials.all()
             headers = dict(_TAR)
             if auths:
                 headers["X-Registry-Config"] = encode_registry_config(auths)

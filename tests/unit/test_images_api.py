@@ -244,6 +244,23 @@ async def test_build_parameters_and_registry_config(daemon: FakeDaemon) -> None:
     assert config == {"h:5000": {"username": "u", "password": "p", "serveraddress": "h:5000"}}
 
 
+async def test_build_auth_keys_are_normalised_like_the_credential_store(daemon: FakeDaemon) -> None:
+    daemon.route("POST", "/v1.45/build", progress({"aux": {"ID": "sha256:" + "d" * 64}}))
+    hub = AuthConfig(username="hu", password="hp")
+    own = AuthConfig(username="u", password="p", server_address="h:5000")
+    async with daemon.client() as docker:
+        await docker.images.build(b"tar", auth={"docker.io": hub, "http://h:5000/v2/": own})
+        config = json.loads(base64.urlsafe_b64decode(last(daemon).headers["X-Registry-Config"]))
+        assert config == {
+            "https://index.docker.io/v1/": {
+                "username": "hu", "password": "hp", "serveraddress": "https://index.docker.io/v1/"
+            },
+            "h:5000": {"username": "u", "password": "p", "serveraddress": "h:5000"},
+        }
+        with pytest.raises(InvalidArgument, match="twice"):
+            docker.images.build(b"tar", auth={"docker.io": hub, "index.docker.io": hub})
+
+
 async def test_build_without_credentials_sends_no_registry_config(daemon: FakeDaemon, store: CredentialStore) -> None:
     daemon.route("POST", "/v1.45/build", progress({"aux": {"ID": "sha256:" + "d" * 64}}))
     async with daemon.client() as docker:

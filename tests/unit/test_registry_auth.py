@@ -57,7 +57,9 @@ def test_registry_config_header_maps_registries() -> None:
     [
         ("docker.io", DOCKER_HUB_KEY),
         ("index.docker.io", DOCKER_HUB_KEY),
-        ("registry-1.docker.io", DOCKER_HUB_KEY),
+        # docker pull registry-1.docker.io/x asks its helper for "registry-1.docker.io"
+        ("registry-1.docker.io", "registry-1.docker.io"),
+        ("https://registry-1.docker.io/v2/", "registry-1.docker.io"),
         ("https://index.docker.io/v1/", DOCKER_HUB_KEY),
         ("127.0.0.1:5000", "127.0.0.1:5000"),
         ("http://127.0.0.1:5000/v2/", "127.0.0.1:5000"),
@@ -102,6 +104,30 @@ def test_parse_config_auths_helpers_and_store() -> None:
     assert config.auths["legacy"].password == "lp"
     assert config.creds_store == "desktop"
     assert dict(config.cred_helpers) == {"gcr.io": "gcloud"}
+
+
+@pytest.mark.parametrize("exact_first", [True, False])
+def test_an_exact_auths_key_wins_over_an_alias(exact_first: bool) -> None:
+    entries = [
+        ("h:5000", {"auth": b64("exact:pw")}),
+        ("http://h:5000/v2/", {"auth": b64("alias:pw")}),
+        (DOCKER_HUB_KEY, {"auth": b64("hub:pw")}),
+        ("docker.io", {"auth": b64("hub-alias:pw")}),
+    ]
+    config = parse_config(json.dumps({"auths": dict(entries if exact_first else entries[::-1])}))
+    assert config.auths["h:5000"].username == "exact"
+    assert config.auths[DOCKER_HUB_KEY].username == "hub"
+    helpers = {"credHelpers": {"http://h:5000": "alias", "h:5000": "exact"}}
+    assert parse_config(json.dumps(helpers)).cred_helpers["h:5000"] == "exact"
+
+
+def test_an_alias_key_still_serves_its_registry() -> None:
+    config = parse_config(json.dumps({"auths": {"https://h:5000/v2/": {"auth": b64("u:p")}}}))
+    assert config.auths["h:5000"].username == "u"
+    hub = parse_config(json.dumps({"auths": {"docker.io": {"auth": b64("u:p")}}}))
+    assert hub.auths[DOCKER_HUB_KEY].username == "u"
+    not_hub = parse_config(json.dumps({"auths": {"registry-1.docker.io": {"auth": b64("u:p")}}}))
+    assert set(not_hub.auths) == {"registry-1.docker.io"}
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ way an ``errorDetail`` line raises :class:`StreamedError` unless ``raise_errors=
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,7 +25,7 @@ import anyio
 
 from .._auth import AuthConfig, CredentialStore, encode_auth, encode_registry_config, registry_key
 from .._body import Body, build_context, open_body
-from .._exceptions import InvalidArgument, StreamedError
+from .._exceptions import EngineError, InvalidArgument, StreamedError
 from .._filters import Filters, encode_filters
 from .._models import Model, api, frozen_map, nested, nested_list, string_map, strings
 from .._paths import reference as reference_path
@@ -273,7 +274,8 @@ class ProgressStream:
         to its end releases its connection (and every generator reading it) at once."""
         self._done = True
         self._pending.clear()
-        with anyio.move_on_after(_DRAIN_TIMEOUT):
+        # The error line says what failed; a read failing after it must not hide it.
+        with anyio.move_on_after(_DRAIN_TIMEOUT), contextlib.suppress(EngineError):
             async for _ in self._chunks:
                 pass
 

@@ -396,3 +396,35 @@ async def test_a_progress_call_that_failed_to_start_can_be_entered_again(
                 pass
         async with call as events:
             assert [e.status async for e in events] == ["x"]
+
+
+class BreaksAfter(httpx.AsyncByteStream):
+    """A response body that sends ``data``, then fails like a dropped connection."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def __aiter__(self) -> BreaksAfter:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._data is None:
+            raise httpx.ReadError("connection reset by peer")
+        data, self._data = self._data, None
+        return data
+
+
+async def test_a_read_error_after_an_error_line_does_not_hide_it(daemon: FakeDaemon) -> None:
+    failure = lines(
+        {"stream": "Step 1/2 : FROM bb\n"},
+        {"errorDetail": {"code": 3, "message": "returned a non-zero code: 3"}},
+    )
+    daemon.route("POST", "/v1.45/build", lambda request: httpx.Response(200, stream=BreaksAfter(failure)))
+    async with daemon.client() as docker:
+        with pytest.raises(StreamedError) as caught:
+            await docker.images.build(b"tar", auth={})
+        assert (caught.value.code, caught.value.message) == (3, "returned a non-zero code: 3")
+        with pytest.raises(StreamedError):
+            async with docker.images.build(b"tar", auth={}) as events:
+                async for _ in events:
+                    pass

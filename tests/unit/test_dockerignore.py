@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -166,6 +167,19 @@ async def test_build_context_is_a_tar_with_root_ownership(tmp_path: Path) -> Non
         assert all(m.uid == 0 and m.gid == 0 for m in members.values())
         assert members["link"].issym() and members["link"].linkname == "src/main.py"
         assert tar.extractfile("src/main.py").read() == b"print()"  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_build_context_has_whole_second_mtimes_and_no_pax_headers(tmp_path: Path) -> None:
+    # BuildKit takes a context starting with a PAX header for a Dockerfile.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    os.utime(tmp_path / "Dockerfile", (1_700_000_000.75, 1_700_000_000.75))
+    async with build_context(tmp_path) as chunks:
+        data = b"".join([chunk async for chunk in chunks])
+    assert data[:10] == b"Dockerfile"  # the first header is the file's own
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        [member] = tar.getmembers()
+    assert member.mtime == 1_700_000_000 and not member.pax_headers
 
 
 @pytest.mark.anyio

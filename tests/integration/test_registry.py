@@ -4,6 +4,7 @@ credentials from the caller, a config file and a credential helper; the in-band 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import json
 import logging
@@ -96,6 +97,30 @@ async def test_push_remove_pull_and_run(
         ["sh", "-c", f'test "$(cat /marker)" = "{marker}"'], image=remote
     )
     assert await exit_code(docker, container) == 0
+
+
+async def test_pull_with_a_platform(docker: Client, images: ImageTracker, registry: dict[str, str]) -> None:
+    remote, _ = await _push_unique(docker, images, registry["plain"])
+    await docker.images.push(remote)
+    await docker.images.remove(remote)
+    arch = (await docker.system.version()).arch
+    other = "linux/arm64" if arch != "arm64" else "linux/amd64"
+    # The registry has the daemon's platform only.  26.1 refuses the other one; 20.10 and
+    # 28+ pull what there is and say so in a last status line.
+    try:
+        result = await docker.images.pull(remote, platform=other)
+    except StreamedError as error:
+        reason = error.message
+    else:
+        reason = result.events[-1].status or ""
+    assert "does not match the specified platform" in reason and other in reason
+    with contextlib.suppress(NotFound):
+        await docker.images.remove(remote)
+
+    result = await docker.images.pull(remote, platform=f"linux/{arch}")
+    assert not any("does not match" in (event.status or "") for event in result.events)
+    inspected = await docker.images.inspect(remote)
+    assert (inspected.os, inspected.architecture) == ("linux", arch)
 
 
 async def test_push_to_auth_registry_without_credentials_raises_streamed_error(

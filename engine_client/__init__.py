@@ -35,8 +35,8 @@ from ._api.images import ImageDeleteResponseItem as ImageDeleteResponseItem
 from ._api.images import ImageHistoryItem as ImageHistoryItem
 from ._api.images import ImageInspectResponse as ImageInspectResponse
 from ._api.images import ImagePruneResponse as ImagePruneResponse
-from ._api.images import ImageSearchResult as ImageSearchResult
 from ._api.images import Images as Images
+from ._api.images import ImageSearchResult as ImageSearchResult
 from ._api.images import ImageSummary as ImageSummary
 from ._api.images import ProgressCall as ProgressCall
 from ._api.images import ProgressEvent as ProgressEvent
@@ -74,6 +74,7 @@ from ._exceptions import APIVersionError as APIVersionError
 from ._exceptions import BadRequest as BadRequest
 from ._exceptions import ClientClosedError as ClientClosedError
 from ._exceptions import ConfigError as ConfigError
+from ._exceptions import ConfigFileWarning as ConfigFileWarning
 from ._exceptions import Conflict as Conflict
 from ._exceptions import CredentialsError as CredentialsError
 from ._exceptions import DaemonStreamError as DaemonStreamError
@@ -85,8 +86,8 @@ from ._exceptions import InvalidArgument as InvalidArgument
 from ._exceptions import MalformedResponse as MalformedResponse
 from ._exceptions import NotFound as NotFound
 from ._exceptions import ServerError as ServerError
-from ._exceptions import StreamError as StreamError
 from ._exceptions import StreamedError as StreamedError
+from ._exceptions import StreamError as StreamError
 from ._exceptions import TransportError as TransportError
 from ._exceptions import Unauthorized as Unauthorized
 from ._hijack import AttachedStream as AttachedStream
@@ -116,6 +117,7 @@ __all__ = [
     "ClientConfig",
     "ComponentVersion",
     "ConfigError",
+    "ConfigFileWarning",
     "Conflict",
     "ContainerConfig",
     "ContainerCreateResponse",

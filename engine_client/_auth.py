@@ -4,7 +4,8 @@ For one registry the sources are tried in the CLI's order: credentials given exp
 ``credHelpers`` entry for that registry; the ``credsStore`` helper; the ``auths`` entries of
 ``$DOCKER_CONFIG/config.json`` (default ``~/.docker/config.json``).  As in the CLI, the first
 store that applies decides: a helper that says "credentials not found" means anonymous, it
-does not fall through to ``auths``.
+does not fall through to ``auths``.  A config file that cannot be read or parsed is, as in the
+CLI, a warning (:class:`ConfigFileWarning`) and no credentials, unless the store is strict.
 
 Credentials travel to the daemon as ``X-Registry-Auth`` (one registry) or
 ``X-Registry-Config`` (a map of registries, for build): base64url, with padding, of JSON.
@@ -23,12 +24,12 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
 
-from ._exceptions import CredentialsError
+from ._exceptions import CredentialsError, warn_config_file
 
 __all__ = [
     "ANONYMOUS",
@@ -42,11 +43,13 @@ __all__ = [
 
 #: The key of Docker Hub in config.json and in ``X-Registry-Config`` (the legacy index URL).
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
-_HUB_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
+# As the docker CLI: "registry-1.docker.io/x" is a registry of its own, keyed by that name.
+_HUB_HOSTS = ("docker.io", "index.docker.io")
 _TOKEN_USERNAME = "<token>"  # helper protocol: the secret is an identity token
 _NOT_FOUND = "credentials not found"
 _HELPER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 HELPER_TIMEOUT = 30.0
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -178,10 +181,21 @@ def parse_config(text: str, where: str = "config.json") -> _ConfigFile:
     if not isinstance(auths, Mapping) or not isinstance(helpers, Mapping):
         raise CredentialsError(f"cannot read {where}: auths and credHelpers must be objects")
     return _ConfigFile(
-        auths={registry_key(k): _decode_entry(k, v, where) for k, v in auths.items()},
+        auths=_by_registry_key({k: _decode_entry(k, v, where) for k, v in auths.items()}),
         creds_store=data.get("credsStore") or None,
-        cred_helpers={registry_key(k): str(v) for k, v in helpers.items() if v},
+        cred_helpers=_by_registry_key({k: str(v) for k, v in helpers.items() if v}),
     )
+
+
+def _by_registry_key(entries: Mapping[str, _V]) -> dict[str, _V]:
+    """``entries`` under their registry keys.  As in the docker CLI's lookup, an entry under
+    the exact key wins over one under an alias (``http://h:5000/v2/``, ``docker.io``)."""
+    found: dict[str, _V] = {}
+    for server, value in entries.items():
+        key = registry_key(server)
+        if server == key or key not in found:
+            found[key] = value
+    return found
 
 
 # -- credential helpers -----------------------------------------------------------------------
@@ -299,7 +313,9 @@ class CredentialStore:
     """Registry credentials: explicit ones first, then the docker CLI's configuration.
 
     ``config_dir`` defaults to ``$DOCKER_CONFIG``, else ``~/.docker``; the file is read on
-    every lookup, so changes (``docker login``) are seen without a new client.
+    every lookup, so changes (``docker login``) are seen without a new client.  A file that
+    cannot be read or parsed warns (:class:`ConfigFileWarning`) and counts as empty, as in the
+    docker CLI; with ``strict`` it raises :class:`CredentialsError`, as :meth:`store` always does.
     """
 
     def __init__(
@@ -308,10 +324,12 @@ class CredentialStore:
         *,
         credentials: Mapping[str, AuthConfig] | None = None,
         environ: Mapping[str, str] | None = None,
+        strict: bool = False,
     ) -> None:
         self._config_dir = Path(config_dir) if config_dir is not None else None
         self._explicit = {registry_key(k): v for k, v in (credentials or {}).items()}
         self._environ = environ
+        self.strict = strict
 
     def __repr__(self) -> str:
         return f"<CredentialStore {self.config_path} explicit={sorted(self._explicit)}>"
@@ -324,7 +342,16 @@ class CredentialStore:
         directory = env.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
         return Path(directory) / "config.json"
 
-    async def _config(self) -> _ConfigFile:
+    async def _config(self, strict: bool) -> _ConfigFile:
+        try:
+            return await self._read_config()
+        except CredentialsError as exc:
+            if strict:
+                raise
+            warn_config_file(str(exc))
+            return _ConfigFile({}, None, {})
+
+    async def _read_config(self) -> _ConfigFile:
         path = self.config_path
         try:
             text = await anyio.Path(path).read_text(encoding="utf-8")
@@ -341,7 +368,7 @@ class CredentialStore:
         key = registry_key(registry)
         if key in self._explicit:
             return self._explicit[key]
-        config = await self._config()
+        config = await self._config(self.strict)
         helper = config.cred_helpers.get(key) or config.creds_store
         if helper:
             found = await helper_get(helper, key, self._environ)
@@ -354,7 +381,7 @@ class CredentialStore:
 
         Like the docker CLI's build, best effort: a registry whose helper fails is left out.
         """
-        config = await self._config()
+        config = await self._config(self.strict)
         found: dict[str, AuthConfig] = {
             k: v for k, v in config.auths.items() if not config.creds_store
         }
@@ -384,7 +411,7 @@ class CredentialStore:
             raise CredentialsError("cannot store credentials without a server address")
         key = registry_key(auth.server_address)
         auth = _with_server(auth, key)
-        config = await self._config()
+        config = await self._config(strict=True)  # never overwrite a file we cannot read
         helper = config.cred_helpers.get(key) or config.creds_store
         if helper:
             await helper_store(helper, auth, self._environ)

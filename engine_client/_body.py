@@ -104,6 +104,9 @@ def _write_context(root: Path, dockerfile: str, out: IO[bytes]) -> None:
                 continue
             info.uid = info.gid = 0
             info.uname = info.gname = ""
+            # Whole seconds, as the docker CLI sends: a fractional mtime takes a PAX header
+            # first, and BuildKit then reads the tar as a Dockerfile ("././@PaxHeader").
+            info.mtime = int(info.mtime)
             if info.isreg():
                 with path.open("rb") as content:
                     tar.addfile(info, content)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import ConfigError
+from ._exceptions import ConfigError, warn_config_file
 
 __all__ = ["DEFAULT_CONTEXT", "Context", "config_dir", "current_context", "list_contexts", "load_context"]
 
@@ -56,12 +56,29 @@ def _read_json(path: Path, what: str) -> Any:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
 
 
+def _read_config_file(path: Path) -> Any:
+    """config.json's content; ``None`` when it is missing, or unusable: then, as the docker CLI
+    does, it is ignored with a warning."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        reason = exc.strerror
+    except UnicodeDecodeError:
+        reason = "not UTF-8"
+    except ValueError:
+        reason = "not valid JSON"
+    warn_config_file(f"cannot read {path}: {reason}")
+    return None
+
+
 def current_context(environ: Mapping[str, str]) -> str | None:
     """``currentContext`` from ``config.json``, if any."""
     directory = config_dir(environ)
     if directory is None:
         return None
-    data = _read_json(directory / "config.json", "the docker CLI configuration")
+    data = _read_config_file(directory / "config.json")
     name = data.get("currentContext") if isinstance(data, Mapping) else None
     return name if isinstance(name, str) and name else None
 

@@ -2,8 +2,11 @@
 
 Each line is a Go ``filepath.Match`` pattern over slash-separated paths relative to the
 context, plus ``**`` (any number of directories); ``!`` re-includes.  The last pattern that
-matches a path, or any of its parent directories, decides.  ``#`` starts a comment line;
-patterns are cleaned like Go's ``filepath.Clean`` and a leading ``/`` is dropped.
+matches a path, or any of its parent directories, decides.  A line whose first character is
+``#`` is a comment (`` #x`` is the pattern ``#x``); patterns are trimmed, cleaned like Go's
+``filepath.Clean`` and a leading ``/`` is dropped.  As in moby/patternmatcher, a pattern
+that is ``**`` followed by plain text matches any path ending in that text (``**.go`` matches
+``main.go`` and ``src/sub/b.go``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from ._exceptions import InvalidArgument
 
 __all__ = ["PatternMatcher", "read_dockerignore"]
 
-_ESCAPED = set(".+()|{}$")
+_GO_ESCAPED = set(".+()|{}$")  # the rest of a pattern passes into the regex as is
 
 
 def _clean(path: str) -> str:
@@ -30,9 +33,14 @@ def _clean(path: str) -> str:
 def read_dockerignore(text: str) -> list[str]:
     """The patterns of a .dockerignore file, normalised (``!`` kept as a prefix)."""
     patterns: list[str] = []
-    for number, line in enumerate(text.splitlines()):
-        pattern = (line.removeprefix("\ufeff") if number == 0 else line).strip()
-        if not pattern or pattern.startswith("#"):
+    for number, line in enumerate(text.split("\n")):
+        line = line.removesuffix("\r")
+        if number == 0:
+            line = line.removeprefix("\ufeff")
+        if line.startswith("#"):  # before trimming, as Docker does: " #x" is a pattern
+            continue
+        pattern = line.strip()
+        if not pattern:
             continue
         exclusion = pattern.startswith("!")
         if exclusion:
@@ -45,10 +53,14 @@ def read_dockerignore(text: str) -> list[str]:
     return patterns
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+def _go_regex(pattern: str) -> tuple[str, str]:
+    """Docker's translation of a pattern, and its kind: ``exact`` (plain text), ``prefix``
+    (text then ``**``), ``suffix`` (``**`` then text) or ``regex`` (anything else)."""
     out = ["^"]
+    kind = "exact"
     position, end = 0, len(pattern)
     while position < end:
+        first = position == 0
         char = pattern[position]
         position += 1
         if char == "*":
@@ -56,25 +68,57 @@ def _regex(pattern: str) -> re.Pattern[str]:
                 position += 1
                 if position < end and pattern[position] == "/":
                     position += 1
-                out.append(".*" if position >= end else "(.*/)?")
+                if position < end:
+                    out.append("(.*/)?")
+                    kind = "regex"
+                elif kind == "exact":
+                    kind = "prefix"
+                else:
+                    out.append(".*")
+                    kind = "regex"
+                if first:
+                    kind = "suffix"
             else:
                 out.append("[^/]*")
+                kind = "regex"
         elif char == "?":
             out.append("[^/]")
-        elif char in _ESCAPED:
+            kind = "regex"
+        elif char in _GO_ESCAPED:
             out.append("\\" + char)
         elif char == "\\":
             if position >= end:
                 raise InvalidArgument(f"invalid .dockerignore pattern {pattern!r}: trailing \\")
             out.append(re.escape(pattern[position]))
             position += 1
-        else:
+            kind = "regex"
+        elif char in "[]":
             out.append(char)
-    out.append("$")
+            kind = "regex"
+        else:
+            out.append(char)  # "^" too: an anchor, in Go's regexp as in Python's
+    out.append(r"\Z")
+    return "".join(out), kind
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A regex for ``match`` deciding as Docker does.  Only the ``regex`` kind is matched as
+    a regular expression: in the others every character is literal (``a^b`` names a file)."""
+    translated, kind = _go_regex(pattern)
+    if kind == "exact":
+        translated = re.escape(pattern) + r"\Z"
+    elif kind == "prefix":
+        translated = re.escape(pattern[:-2])
+    elif kind == "suffix":
+        suffix = pattern[2:]
+        translated = (
+            "(?s:.*/)?" + re.escape(suffix[1:]) if suffix.startswith("/")
+            else "(?s:.*)" + re.escape(suffix)
+        ) + r"\Z"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # "possible nested set" in [[...]
-            return re.compile("".join(out))
+            return re.compile(translated)
     except re.error:
         raise InvalidArgument(f"invalid .dockerignore pattern {pattern!r}") from None
 

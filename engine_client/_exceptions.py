@@ -23,7 +23,8 @@
                              load, import): the stream's ``errorDetail`` message and code
 
 Using a closed client is a programming error and raises ``ClientClosedError``, a ``RuntimeError``
-outside this tree.  Errors are classified by status code, never by the daemon's wording, which
+outside this tree.  One warning, ``ConfigFileWarning`` (a ``UserWarning``), says that the
+docker CLI's config.json is unusable and ignored.  Errors are classified by status code, never by the daemon's wording, which
 differs between daemon versions.
 """
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import ssl
+import warnings
 from collections.abc import Iterator
 
 import httpx
@@ -42,6 +44,7 @@ __all__ = [
     "BadRequest",
     "ClientClosedError",
     "ConfigError",
+    "ConfigFileWarning",
     "Conflict",
     "CredentialsError",
     "DaemonStreamError",
@@ -90,6 +93,19 @@ class DaemonStreamError(EngineError):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(f"error from daemon in stream: {message}")
+
+
+class ConfigFileWarning(UserWarning):
+    """The docker CLI's ``config.json`` cannot be read or parsed, so it is ignored as the docker
+    CLI ignores it: no credentials from it, no ``currentContext``.  ``CredentialStore(
+    strict=True)`` raises :class:`CredentialsError` instead.  The message never contains a
+    credential."""
+
+
+def warn_config_file(problem: str) -> None:
+    """Warn that config.json is ignored; the same problem gives the same text wherever it is
+    found (contexts, credentials), so that it can be shown once."""
+    warnings.warn(f"Error loading config file: {problem}", ConfigFileWarning, stacklevel=3)
 
 
 class TransportError(EngineError):

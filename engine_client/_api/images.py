@@ -9,6 +9,7 @@ way an ``errorDetail`` line raises :class:`StreamedError` unless ``raise_errors=
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,7 +25,7 @@ import anyio
 
 from .._auth import AuthConfig, CredentialStore, encode_auth, encode_registry_config, registry_key
 from .._body import Body, build_context, open_body
-from .._exceptions import InvalidArgument, StreamedError
+from .._exceptions import EngineError, InvalidArgument, StreamedError
 from .._filters import Filters, encode_filters
 from .._models import Model, api, frozen_map, nested, nested_list, string_map, strings
 from .._paths import reference as reference_path
@@ -273,7 +274,8 @@ class ProgressStream:
         to its end releases its connection (and every generator reading it) at once."""
         self._done = True
         self._pending.clear()
-        with anyio.move_on_after(_DRAIN_TIMEOUT):
+        # The error line says what failed; a read failing after it must not hide it.
+        with anyio.move_on_after(_DRAIN_TIMEOUT), contextlib.suppress(EngineError):
             async for _ in self._chunks:
                 pass
 
@@ -315,7 +317,11 @@ class ProgressCall:
         if self._context is not None:
             raise RuntimeError("this ProgressCall is already in use")
         self._context = self._open()
-        return await self._context.__aenter__()
+        try:
+            return await self._context.__aenter__()
+        except BaseException:
+            self._context = None  # nothing was started: the call may be tried again
+            raise
 
     async def __aexit__(
         self,
@@ -348,6 +354,18 @@ def _names(value: str | Sequence[str], what: str) -> builtins.list[str]:
     for name in names:
         reference_path(name, what)
     return names
+
+
+def _registry_config(auth: Mapping[str, AuthConfig]) -> dict[str, AuthConfig]:
+    """Explicit build credentials under the keys the daemon looks up, as a
+    :class:`CredentialStore` keys them (Docker Hub: its legacy URL)."""
+    auths: dict[str, AuthConfig] = {}
+    for server, config in auth.items():
+        key = registry_key(server)
+        if key in auths:
+            raise InvalidArgument(f"auth names registry {key!r} twice")
+        auths[key] = config if config.server_address else dataclasses.replace(config, server_address=key)
+    return auths
 
 
 def _pull_params(ref: ImageReference, platform: str | None) -> dict[str, str | None]:
@@ -554,6 +572,7 @@ class Images:
             parse_reference(tag)
         if version not in (None, "1", "2"):
             raise InvalidArgument(f"invalid builder version {version!r}: expected '1' or '2'")
+        explicit = None if auth is None else _registry_config(auth)
         params = {
             "t": tag_list or None,
             "dockerfile": dockerfile,
@@ -572,7 +591,7 @@ class Images:
 
         @asynccontextmanager
         async def open_stream() -> AsyncIterator[ProgressStream]:
-            auths = dict(auth) if auth is not None else await self.credentials.all()
+            auths = explicit if explicit is not None else await self.credentials.all()
             headers = dict(_TAR)
             if auths:
                 headers["X-Registry-Config"] = encode_registry_config(auths)

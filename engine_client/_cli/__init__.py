@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import TextIO
 
 import anyio
 import httpx
 
-from .._exceptions import ConfigError, EngineError, InvalidArgument
+from .._exceptions import ConfigError, ConfigFileWarning, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
 from ._common import Command, error, open_client
 
@@ -59,7 +61,10 @@ def main(
     command: Command = args.func
     args.transport = transport
     try:
-        return anyio.run(_run, command, args) or 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ConfigFileWarning)
+            warnings.showwarning = _warning_printer()
+            return anyio.run(_run, command, args) or 0
     except BaseException as exc:  # noqa: BLE001 - report() raises again what is not ours
         return report(exc)
 
@@ -101,6 +106,29 @@ def _discard_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def _warning_printer() -> Callable[..., None]:
+    """Shows a config file warning as the docker CLI does: one line on stderr, once (the file
+    is read for the context and again for credentials); other warnings as Python does."""
+    shown: set[str] = set()
+    show_python_warning = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, ConfigFileWarning):
+            show_python_warning(message, category, filename, lineno, file, line)
+        elif str(message) not in shown:
+            shown.add(str(message))
+            sys.stderr.write(f"WARNING: {message}\n")
+
+    return show
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int | None:

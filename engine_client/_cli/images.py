@@ -17,10 +17,10 @@ from typing import IO, Any
 
 import anyio
 
-from .._api.images import ProgressCall, ProgressEvent, ProgressResult
+from .._api.images import ImageDeleteResponseItem, ProgressCall, ProgressEvent, ProgressResult
 from .._auth import DOCKER_HUB_KEY, AuthConfig, CredentialStore, registry_key
 from .._client import Client
-from .._exceptions import InvalidArgument
+from .._exceptions import EngineError, InvalidArgument, NotFound
 from ._common import Subcommands, emit, filters_from, key_value, plain, warn
 
 
@@ -240,12 +240,32 @@ async def tag_command(docker: Client, args: argparse.Namespace) -> None:
     emit(args, {"source": args.source, "target": str(ref)}, str(ref))
 
 
-async def rmi_command(docker: Client, args: argparse.Namespace) -> None:
-    removed = []
+async def rmi_command(docker: Client, args: argparse.Namespace) -> int:
+    """Like docker: every image is tried and each failure reported; the exit status is 1 if
+    one failed, except that ``--force`` lets missing images pass."""
+    removed: list[ImageDeleteResponseItem] = []
+    missing = failed = False
     for image in args.images:
-        removed += await docker.images.remove(image, force=args.force, noprune=args.no_prune)
-    lines = [f"Untagged: {r.untagged}" if r.untagged else f"Deleted: {r.deleted}" for r in removed]
-    emit(args, removed, "\n".join(lines))
+        try:
+            items = await docker.images.remove(image, force=args.force, noprune=args.no_prune)
+        except NotFound as exc:
+            warn(f"engine-client: error: {exc}")
+            missing = True
+            continue
+        except EngineError as exc:
+            warn(f"engine-client: error: {exc}")
+            failed = True
+            continue
+        removed += items
+        if not args.json:
+            for item in items:
+                sys.stdout.write(
+                    f"Deleted: {item.deleted}\n" if item.deleted else f"Untagged: {item.untagged}\n"
+                )
+            sys.stdout.flush()
+    if args.json:
+        emit(args, removed)
+    return 1 if failed or (missing and not args.force) else 0
 
 
 def _build_args(values: list[str]) -> dict[str, str]:

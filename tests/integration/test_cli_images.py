@@ -110,6 +110,26 @@ def test_build_streams_output_then_history_and_rmi(
     assert removed.returncode == 0 and f"Untagged: {tag}" in removed.stdout
 
 
+def test_rmi_tries_every_image_and_reports_each_failure(
+    live_daemon: Daemon, cli: CLI, names: list[str]
+) -> None:
+    first, second = (f"{unique_name('ec-cli-rmi')}:v{n}" for n in (1, 2))
+    missing = f"{unique_name('ec-cli-rmi-missing')}:v1"
+    names += [first, second]
+    for name in (first, second):
+        assert cli(live_daemon, "tag", IMAGE, name).returncode == 0
+    removed = cli(live_daemon, "rmi", first, missing, second)
+    assert removed.returncode == 1
+    assert removed.stdout.splitlines() == [f"Untagged: {first}", f"Untagged: {second}"]
+    [error] = removed.stderr.strip().splitlines()
+    assert missing in error
+    assert cli(live_daemon, "images", "-q", first).stdout.strip() == ""
+    assert cli(live_daemon, "images", "-q", second).stdout.strip() == ""
+    # As docker: with --force a missing image is reported but does not fail the command.
+    forced = cli(live_daemon, "rmi", "-f", missing)
+    assert forced.returncode == 0 and missing in forced.stderr
+
+
 def test_import_save_load_round_trip(live_daemon: Daemon, cli: CLI, names: list[str], tmp_path: Path) -> None:
     source = tmp_path / "rootfs.tar"
     source.write_bytes(rootfs(b"cli"))

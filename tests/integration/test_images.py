@@ -3,12 +3,14 @@ search; and the in-band error path of a failing build step."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import tarfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 from engine_client import (
@@ -73,6 +75,15 @@ async def test_import_from_a_file_path(docker: Client, images: ImageTracker, tmp
     archive.write_bytes(rootfs(b"file"))
     name = images.add(unique_name("ec-import") + ":file")
     result = await docker.images.import_image(archive, repo=name)
+    assert (await docker.images.inspect(name)).id == result.image_id
+
+
+async def test_import_from_a_file_object(docker: Client, images: ImageTracker, tmp_path: Path) -> None:
+    archive = tmp_path / "rootfs.tar"
+    archive.write_bytes(rootfs(b"file object"))
+    name = images.add(unique_name("ec-import") + ":fileobj")
+    with await anyio.to_thread.run_sync(archive.open, "rb") as file:
+        result = await docker.images.import_image(file, repo=name)
     assert (await docker.images.inspect(name)).id == result.image_id
 
 
@@ -155,6 +166,20 @@ async def test_save_one_and_many_then_load_round_trip(docker: Client, images: Im
     assert sorted(result.images) == sorted([first, second])
     await docker.images.inspect(first)
     await docker.images.inspect(second)
+
+
+async def test_load_from_a_file_object(docker: Client, images: ImageTracker, tmp_path: Path) -> None:
+    name = await import_unique_image(docker, images)
+    image_id = (await docker.images.inspect(name)).id
+    archive = tmp_path / "saved.tar"
+    async with docker.images.save(name) as tar, await anyio.open_file(archive, "wb") as out:
+        async for chunk in tar:
+            await out.write(chunk)
+    await docker.images.remove(name)
+    with await anyio.to_thread.run_sync(archive.open, "rb") as file:
+        result = await docker.images.load(file)
+    assert result.images == (name,)
+    assert (await docker.images.inspect(name)).id == image_id
 
 
 async def test_load_garbage_raises_streamed_error(docker: Client) -> None:
@@ -263,3 +288,86 @@ async def test_build_missing_dockerfile_is_an_api_error(docker: Client, tmp_path
     with pytest.raises(APIError) as caught:
         await docker.images.build(tmp_path, dockerfile="Nope", version="1")
     assert not isinstance(caught.value, StreamedError)
+
+
+def _context(dockerfile: str, **files: str) -> bytes:
+    """A build context tar: ``Dockerfile`` plus ``files`` (``name=text``, ``__`` for ``/``)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, text in {"Dockerfile": dockerfile, **files}.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name.replace("__", "/"))
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+async def test_buildkit_build_reports_the_image_id(docker: Client, images: ImageTracker) -> None:
+    tag = images.add(unique_name("ec-buildkit") + ":v1")
+    seen: list[ProgressEvent] = []
+    async with docker.images.build(
+        _context(f"FROM {IMAGE}\nRUN echo {tag} > /built-by\n"), tags=tag, version="2"
+    ) as events:
+        async for event in events:
+            seen.append(event)
+    assert events.result.image_id == (await docker.images.inspect(tag)).id
+    assert any(event.id == "moby.buildkit.trace" for event in seen)  # BuildKit answered
+
+
+async def test_buildkit_failing_step_raises_streamed_error(
+    docker: Client, images: ImageTracker
+) -> None:
+    tag = images.add(unique_name("ec-buildkit-fail") + ":v1")
+    with pytest.raises(StreamedError) as caught:
+        await docker.images.build(_context(f"FROM {IMAGE}\nRUN exit 3\n"), tags=tag, version="2")
+    # 20.10: "executor failed running [/bin/sh -c exit 3]: exit code: 3"; later: "process ...
+    # did not complete successfully: exit code: 3".  BuildKit sends no errorDetail code.
+    assert caught.value.message.endswith("exit code: 3")
+    with pytest.raises(NotFound):
+        await docker.images.inspect(tag)
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+async def test_build_with_a_dockerfile_elsewhere_in_the_context(
+    docker: Client, images: ImageTracker, tmp_path: Path, version: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nRUN exit 9\n")  # not this one
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "App.dockerfile").write_text(f"FROM {IMAGE}\nLABEL ec.dockerfile=app\n")
+    (tmp_path / ".dockerignore").write_text("build\n")  # docker sends the Dockerfile anyway
+    tag = images.add(unique_name("ec-build-file") + ":v1")
+    result = await docker.images.build(
+        tmp_path, dockerfile="build/App.dockerfile", tags=tag, version=version
+    )
+    inspected = await docker.images.inspect(tag)
+    assert inspected.id == result.image_id
+    assert inspected.config.labels["ec.dockerfile"] == "app"
+
+
+async def test_build_for_a_platform(docker: Client, images: ImageTracker) -> None:
+    arch = (await docker.system.version()).arch
+    context = _context(f"FROM {IMAGE}\nRUN true\n")
+    tag = images.add(unique_name("ec-build-platform") + ":v1")
+    await docker.images.build(context, tags=tag, platform=f"linux/{arch}", version="2")
+    assert (await docker.images.inspect(tag)).architecture == arch
+    # The base image exists for the daemon's platform only: BuildKit looks for the other one
+    # in the registry (offline here) rather than use it.
+    other = "linux/arm64" if arch != "arm64" else "linux/amd64"
+    with pytest.raises(StreamedError):
+        await docker.images.build(context, platform=other, version="2")
+
+
+async def test_build_pull_and_no_cache(docker: Client, images: ImageTracker) -> None:
+    context = _context(f"FROM {IMAGE}\nRUN cat /proc/sys/kernel/random/uuid > /id\n")
+    first, cached, fresh = (images.add(unique_name("ec-build-cache") + f":{n}") for n in "abc")
+    build = functools.partial(docker.images.build, context, version="1", network_mode="none")
+    built = await build(tags=first)  # pull=False: the local base image is used as it is
+    again = await build(tags=cached)
+    assert again.image_id == built.image_id
+    assert any("Using cache" in (event.stream or "") for event in again.events)
+    rebuilt = await build(tags=fresh, no_cache=True)
+    assert rebuilt.image_id != built.image_id
+    assert not any("Using cache" in (event.stream or "") for event in rebuilt.events)
+    # pull=True asks the base image's registry (Docker Hub, unreachable here) for a newer one.
+    with pytest.raises(StreamedError):
+        await build(pull=True)

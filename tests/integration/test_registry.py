@@ -4,10 +4,16 @@ credentials from the caller, a config file and a credential helper; the in-band 
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import json
+import logging
 import os
+import sys
+import traceback
 from pathlib import Path
 
+import anyio
 import pytest
 
 from engine_client import (
@@ -19,7 +25,8 @@ from engine_client import (
     ServerError,
     StreamedError,
 )
-from tests.integration.conftest import MakeContainer, endpoint, unique_name
+from engine_client._auth import encode_auth
+from tests.integration.conftest import Daemon, MakeContainer, endpoint, unique_name
 from tests.integration.images_support import (
     ImageTracker,
     exit_code,
@@ -31,6 +38,7 @@ pytestmark = pytest.mark.anyio
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 DEAD_REGISTRY = "127.0.0.1:1"
+NO_CREDENTIALS = "no basic auth credentials"  # what every daemon generation says
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +99,30 @@ async def test_push_remove_pull_and_run(
     assert await exit_code(docker, container) == 0
 
 
+async def test_pull_with_a_platform(docker: Client, images: ImageTracker, registry: dict[str, str]) -> None:
+    remote, _ = await _push_unique(docker, images, registry["plain"])
+    await docker.images.push(remote)
+    await docker.images.remove(remote)
+    arch = (await docker.system.version()).arch
+    other = "linux/arm64" if arch != "arm64" else "linux/amd64"
+    # The registry has the daemon's platform only.  26.1 refuses the other one; 20.10 and
+    # 28+ pull what there is and say so in a last status line.
+    try:
+        result = await docker.images.pull(remote, platform=other)
+    except StreamedError as error:
+        reason = error.message
+    else:
+        reason = result.events[-1].status or ""
+    assert "does not match the specified platform" in reason and other in reason
+    with contextlib.suppress(NotFound):
+        await docker.images.remove(remote)
+
+    result = await docker.images.pull(remote, platform=f"linux/{arch}")
+    assert not any("does not match" in (event.status or "") for event in result.events)
+    inspected = await docker.images.inspect(remote)
+    assert (inspected.os, inspected.architecture) == ("linux", arch)
+
+
 async def test_push_to_auth_registry_without_credentials_raises_streamed_error(
     docker: Client, images: ImageTracker, registry: dict[str, str], tmp_path: Path
 ) -> None:
@@ -98,12 +130,15 @@ async def test_push_to_auth_registry_without_credentials_raises_streamed_error(
     with pytest.raises(StreamedError) as caught:
         await docker.images.push(remote, auth=AuthConfig())  # anonymous: "e30="
     assert caught.value.status_code == 200
+    assert caught.value.message == NO_CREDENTIALS  # the daemon's reason, as it said it
+    assert NO_CREDENTIALS in str(caught.value)
 
     docker.images.credentials = CredentialStore(tmp_path)  # an empty config: anonymous too
-    with pytest.raises(StreamedError):
+    with pytest.raises(StreamedError) as caught:
         async with docker.images.push(remote) as events:
             async for _ in events:
                 pass
+    assert NO_CREDENTIALS in str(caught.value)
 
 
 async def test_push_and_pull_with_credentials_from_config_file(
@@ -148,16 +183,69 @@ async def test_push_with_credentials_from_a_credential_helper(
 
 
 async def test_wrong_password_fails_without_revealing_it(
-    docker: Client, images: ImageTracker, registry: dict[str, str]
+    docker: Client,
+    images: ImageTracker,
+    registry: dict[str, str],
+    live_daemon: Daemon,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "wrong-" + unique_name("pw")
     auth = AuthConfig(username=registry["username"], password=secret)
+    user_and_secret = f"{registry['username']}:{secret}".encode()
+    # Every form the password takes on its way: as given, in config.json, in the header.
+    forms = {
+        secret,
+        base64.b64encode(user_and_secret).decode(),
+        encode_auth(dataclasses.replace(auth, server_address=registry["auth"])),
+    }
+    caplog.set_level(logging.DEBUG)
     remote, _ = await _push_unique(docker, images, registry["auth"])
+
     with pytest.raises(StreamedError) as caught:
-        await docker.images.push(remote, auth=auth)
-    for text in (str(caught.value), repr(caught.value), repr(auth), str(auth)):
-        assert secret not in text
-    assert registry["password"] not in repr(_credentials(registry))
+        async with docker.images.push(remote, auth=auth) as events:
+            async for _ in events:
+                pass
+    error = caught.value
+    assert error.message == "unauthorized: authentication required"  # a real refusal
+    unraised = await docker.images.push(remote, auth=auth, raise_errors=False)
+    assert unraised.error is not None
+    texts = [
+        str(error),
+        repr(error),
+        repr(error.args),
+        "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        repr(events.result),
+        repr(unraised),
+        repr(auth),
+        str(auth),
+        caplog.text,
+    ]
+
+    # The CLI, with the password in config.json, then given to login on stdin.
+    (tmp_path / "config.json").write_text(
+        json.dumps({"auths": {registry["auth"]: {"auth": base64.b64encode(user_and_secret).decode()}}})
+    )
+    cli_env = {**os.environ, "DOCKER_CONFIG": str(tmp_path)}
+    for argv, stdin in (
+        (["push", remote], None),
+        (["--json", "push", remote], None),
+        (["login", registry["auth"], "-u", registry["username"], "--password-stdin"], secret),
+        (["login", registry["auth"], "-u", registry["username"], "-p", secret], None),
+    ):
+        ran = await anyio.run_process(
+            [sys.executable, "-m", "engine_client", "--host", live_daemon.host, *argv],
+            input=None if stdin is None else stdin.encode(),
+            env=cli_env,
+            check=False,
+        )
+        assert ran.returncode == 1, ran.stderr
+        texts += [ran.stdout.decode(), ran.stderr.decode()]
+    assert "unauthorized" in texts[-1].lower()  # login was refused by the registry, through the daemon
+
+    for text in texts:
+        for form in forms:
+            assert form not in text
 
 
 async def test_push_to_dead_registry_raises_in_both_forms(

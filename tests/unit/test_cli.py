@@ -13,6 +13,7 @@ from engine_client._cli import main, report
 from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import Chunks, FakeDaemon
+from .test_images_api import progress
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup, ExceptionGroup
@@ -296,3 +297,19 @@ def test_lifecycle_with_auto_remove_waits_for_the_removal_instead_of_removing(
     assert daemon.paths()[-2:] == ["/v1.45/containers/abc/wait", "/v1.45/containers/abc/stop"]
     assert daemon.requests[-2].url.params["condition"] == "removed"
     assert all(r.method != "DELETE" for r in daemon.requests)
+
+
+def test_unusable_config_file_is_one_warning_line_and_the_pull_goes_on(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Read twice (for the context, then for credentials), shown once, as the docker CLI does.
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    (tmp_path / "config.json").write_text('{"auths": {')
+    daemon = FakeDaemon(api_version="1.45")
+    daemon.route("POST", "/v1.45/images/create", progress({"status": "Status: Image is up to date"}))
+    code, out, err = run(capsys, ["pull", "busybox"], daemon)
+    assert code == 0 and "Image is up to date" in out
+    assert err.splitlines() == [
+        f"WARNING: Error loading config file: cannot read {tmp_path}/config.json: not valid JSON"
+    ]
+    assert daemon.requests[-1].headers["X-Registry-Auth"] == "e30="

@@ -10,7 +10,15 @@ from pathlib import Path
 import anyio
 import pytest
 
-from engine_client import Client, ClientConfig, ConfigError, EngineConnectionError, TLSConfig
+from engine_client import (
+    DEFAULT_HOST,
+    Client,
+    ClientConfig,
+    ConfigError,
+    ConfigFileWarning,
+    EngineConnectionError,
+    TLSConfig,
+)
 from engine_client._config import Endpoint, warn_if_insecure
 from engine_client._connectors import StderrTail, ssh_command, ssh_connector
 from engine_client._contexts import list_contexts
@@ -93,6 +101,13 @@ def test_malformed_context_file_is_a_config_error(docker_config: Path) -> None:
     meta.write_text("{not json")
     with pytest.raises(ConfigError):
         ClientConfig.from_env(env(docker_config, DOCKER_CONTEXT="broken"))
+
+
+def test_unusable_config_json_is_ignored_with_a_warning_like_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"currentContext": ')
+    with pytest.warns(ConfigFileWarning, match="config.json: not valid JSON"):
+        config = ClientConfig.from_env({"DOCKER_CONFIG": str(tmp_path)})
+    assert config.host == DEFAULT_HOST  # no currentContext: the default context
 
 
 def test_list_contexts(docker_config: Path) -> None:

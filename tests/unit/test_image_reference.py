@@ -57,6 +57,9 @@ def test_parses_and_normalises(
         "a___b",
         "host:port/app",
         "app name",
+        "audit5:lätest",  # the docker CLI: "invalid reference format"
+        "app:v١",  # an Arabic-Indic digit
+        "app:ｔag",  # fullwidth
         "x/" + "a" * 260,
     ],
 )

@@ -244,6 +244,23 @@ async def test_build_parameters_and_registry_config(daemon: FakeDaemon) -> None:
     assert config == {"h:5000": {"username": "u", "password": "p", "serveraddress": "h:5000"}}
 
 
+async def test_build_auth_keys_are_normalised_like_the_credential_store(daemon: FakeDaemon) -> None:
+    daemon.route("POST", "/v1.45/build", progress({"aux": {"ID": "sha256:" + "d" * 64}}))
+    hub = AuthConfig(username="hu", password="hp")
+    own = AuthConfig(username="u", password="p", server_address="h:5000")
+    async with daemon.client() as docker:
+        await docker.images.build(b"tar", auth={"docker.io": hub, "http://h:5000/v2/": own})
+        config = json.loads(base64.urlsafe_b64decode(last(daemon).headers["X-Registry-Config"]))
+        assert config == {
+            "https://index.docker.io/v1/": {
+                "username": "hu", "password": "hp", "serveraddress": "https://index.docker.io/v1/"
+            },
+            "h:5000": {"username": "u", "password": "p", "serveraddress": "h:5000"},
+        }
+        with pytest.raises(InvalidArgument, match="twice"):
+            docker.images.build(b"tar", auth={"docker.io": hub, "index.docker.io": hub})
+
+
 async def test_build_without_credentials_sends_no_registry_config(daemon: FakeDaemon, store: CredentialStore) -> None:
     daemon.route("POST", "/v1.45/build", progress({"aux": {"ID": "sha256:" + "d" * 64}}))
     async with daemon.client() as docker:
@@ -360,3 +377,54 @@ async def test_a_progress_call_is_single_use_while_open(daemon: FakeDaemon, stor
             assert [e.status async for e in events] == ["x"]
         assert (await call).events[0].status == "x"  # may be run again once closed
 
+
+
+async def test_a_progress_call_that_failed_to_start_can_be_entered_again(
+    daemon: FakeDaemon, store: CredentialStore
+) -> None:
+    answers = [httpx.Response(500, json={"message": "try again"})]
+    daemon.route(
+        "POST",
+        "/v1.45/images/create",
+        lambda request: answers.pop() if answers else progress({"status": "x"})(request),
+    )
+    async with daemon.client() as docker:
+        docker.images.credentials = store
+        call = docker.images.pull("busybox")
+        with pytest.raises(ServerError):
+            async with call:
+                pass
+        async with call as events:
+            assert [e.status async for e in events] == ["x"]
+
+
+class BreaksAfter(httpx.AsyncByteStream):
+    """A response body that sends ``data``, then fails like a dropped connection."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def __aiter__(self) -> BreaksAfter:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._data is None:
+            raise httpx.ReadError("connection reset by peer")
+        data, self._data = self._data, None
+        return data
+
+
+async def test_a_read_error_after_an_error_line_does_not_hide_it(daemon: FakeDaemon) -> None:
+    failure = lines(
+        {"stream": "Step 1/2 : FROM bb\n"},
+        {"errorDetail": {"code": 3, "message": "returned a non-zero code: 3"}},
+    )
+    daemon.route("POST", "/v1.45/build", lambda request: httpx.Response(200, stream=BreaksAfter(failure)))
+    async with daemon.client() as docker:
+        with pytest.raises(StreamedError) as caught:
+            await docker.images.build(b"tar", auth={})
+        assert (caught.value.code, caught.value.message) == (3, "returned a non-zero code: 3")
+        with pytest.raises(StreamedError):
+            async with docker.images.build(b"tar", auth={}) as events:
+                async for _ in events:
+                    pass

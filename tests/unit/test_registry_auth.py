@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_client import AuthConfig, CredentialsError, CredentialStore
+from engine_client import AuthConfig, ConfigFileWarning, CredentialsError, CredentialStore
 from engine_client._auth import (
     ANONYMOUS,
     DOCKER_HUB_KEY,
@@ -57,7 +57,9 @@ def test_registry_config_header_maps_registries() -> None:
     [
         ("docker.io", DOCKER_HUB_KEY),
         ("index.docker.io", DOCKER_HUB_KEY),
-        ("registry-1.docker.io", DOCKER_HUB_KEY),
+        # docker pull registry-1.docker.io/x asks its helper for "registry-1.docker.io"
+        ("registry-1.docker.io", "registry-1.docker.io"),
+        ("https://registry-1.docker.io/v2/", "registry-1.docker.io"),
         ("https://index.docker.io/v1/", DOCKER_HUB_KEY),
         ("127.0.0.1:5000", "127.0.0.1:5000"),
         ("http://127.0.0.1:5000/v2/", "127.0.0.1:5000"),
@@ -102,6 +104,30 @@ def test_parse_config_auths_helpers_and_store() -> None:
     assert config.auths["legacy"].password == "lp"
     assert config.creds_store == "desktop"
     assert dict(config.cred_helpers) == {"gcr.io": "gcloud"}
+
+
+@pytest.mark.parametrize("exact_first", [True, False])
+def test_an_exact_auths_key_wins_over_an_alias(exact_first: bool) -> None:
+    entries = [
+        ("h:5000", {"auth": b64("exact:pw")}),
+        ("http://h:5000/v2/", {"auth": b64("alias:pw")}),
+        (DOCKER_HUB_KEY, {"auth": b64("hub:pw")}),
+        ("docker.io", {"auth": b64("hub-alias:pw")}),
+    ]
+    config = parse_config(json.dumps({"auths": dict(entries if exact_first else entries[::-1])}))
+    assert config.auths["h:5000"].username == "exact"
+    assert config.auths[DOCKER_HUB_KEY].username == "hub"
+    helpers = {"credHelpers": {"http://h:5000": "alias", "h:5000": "exact"}}
+    assert parse_config(json.dumps(helpers)).cred_helpers["h:5000"] == "exact"
+
+
+def test_an_alias_key_still_serves_its_registry() -> None:
+    config = parse_config(json.dumps({"auths": {"https://h:5000/v2/": {"auth": b64("u:p")}}}))
+    assert config.auths["h:5000"].username == "u"
+    hub = parse_config(json.dumps({"auths": {"docker.io": {"auth": b64("u:p")}}}))
+    assert hub.auths[DOCKER_HUB_KEY].username == "u"
+    not_hub = parse_config(json.dumps({"auths": {"registry-1.docker.io": {"auth": b64("u:p")}}}))
+    assert set(not_hub.auths) == {"registry-1.docker.io"}
 
 
 @pytest.mark.parametrize(
@@ -282,3 +308,51 @@ async def test_store_uses_the_helper_when_configured(tmp_path: Path, env: dict[s
 def test_store_repr_shows_no_secrets(tmp_path: Path) -> None:
     store = CredentialStore(tmp_path, credentials={"h": AuthConfig(username="u", password=SECRET)})
     assert SECRET not in repr(store)
+
+
+# -- an unusable config file --------------------------------------------------------------------
+
+BROKEN_CONFIGS = [
+    '{"auths": {',  # truncated, as the docker CLI's own test case
+    json.dumps({"auths": {"h:5000": {"auth": b64(f"u{SECRET}")}}}),  # no ":" in the pair
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_CONFIGS)
+async def test_unusable_config_warns_and_goes_on_anonymously(
+    tmp_path: Path, env: dict[str, str], text: str
+) -> None:
+    (tmp_path / "config.json").write_text(text)
+    store = CredentialStore(tmp_path, environ=env)
+    with pytest.warns(ConfigFileWarning) as caught:
+        auth = await store.get("h:5000")
+    assert auth.anonymous and auth.server_address == "h:5000"
+    [warning] = caught
+    message = str(warning.message)
+    assert message.startswith("Error loading config file: ") and str(tmp_path) in message
+    assert SECRET not in message
+    with pytest.warns(ConfigFileWarning):
+        assert await store.all() == {}
+
+
+async def test_unusable_config_keeps_explicit_credentials(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "config.json").write_text("{")
+    explicit = AuthConfig(username="x", password="y")
+    store = CredentialStore(tmp_path, environ=env, credentials={"h:5000": explicit})
+    assert await store.get("h:5000") is explicit  # the file is not even read
+    with pytest.warns(ConfigFileWarning):
+        assert await store.all() == {"h:5000": explicit}
+
+
+async def test_unusable_config_is_an_error_when_credentials_are_required(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    (tmp_path / "config.json").write_text("{")
+    with pytest.raises(CredentialsError, match="not valid JSON"):
+        await CredentialStore(tmp_path, environ=env, strict=True).get("h:5000")
+    # Storing is strict always: an unreadable file is never overwritten.
+    with pytest.raises(CredentialsError):
+        await CredentialStore(tmp_path, environ=env).store(
+            AuthConfig(username="u", password=SECRET, server_address="h:5000")
+        )
+    assert (tmp_path / "config.json").read_text() == "{"

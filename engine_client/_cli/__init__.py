@@ -1,7 +1,8 @@
 """The ``engine-client`` command: a thin front end over the public API.
 
 Each API area registers its subcommands from its own module.  Exit codes: 0 success,
-1 daemon, API or connection error (one line on stderr), 2 usage error, 130 interrupted,
+1 daemon, API or connection error (one line on stderr), 2 usage error, 128 + the signal when
+SIGINT or SIGTERM cancelled the command (130, 143; what it created is cleaned up first),
 141 our stdout was closed by its reader (``| head``): quietly, as ``docker logs`` ends when
 SIGPIPE kills it.  ``run``, ``exec`` and ``attach`` exit with the container's (or the
 exec's) status instead; ``run`` has docker run's 125/126/127 for its own failures.
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 
 import anyio
 import httpx
+from anyio.abc import TaskStatus
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
@@ -30,7 +33,17 @@ _AREAS = (system, containers, streams, images, networks, volumes, contexts)
 
 #: Exit status when our stdout's reader has gone: 128 + SIGPIPE, as a shell reports it.
 BROKEN_PIPE = 141
-INTERRUPTED = 130
+INTERRUPTED = 128 + signal.SIGINT
+#: Signals that cancel the command, so that what it created is cleaned up (``run``'s container).
+CANCELLING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Signalled(Exception):
+    """A cancelling signal arrived; the command was cancelled."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +84,9 @@ def report(exc: BaseException) -> int:
     that is not ours (a bug) is raised again, with its traceback.
     """
     leaves = list(_leaves(exc))
+    for leaf in leaves:
+        if isinstance(leaf, Signalled):
+            return 128 + leaf.signum
     if any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):
         return INTERRUPTED
     if any(isinstance(leaf, BrokenPipeError) for leaf in leaves):
@@ -104,6 +120,22 @@ def _discard_stdout() -> None:
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int | None:
+    async with anyio.create_task_group() as group:
+        await group.start(_raise_on_signal)
+        status = await _dispatch(command, args)
+        group.cancel_scope.cancel()
+    return status
+
+
+async def _raise_on_signal(*, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    """Raise Signalled when a cancelling signal arrives: the task group then cancels the command."""
+    with anyio.open_signal_receiver(*CANCELLING_SIGNALS) as received:
+        task_status.started()
+        async for signum in received:
+            raise Signalled(signum)
+
+
+async def _dispatch(command: Command, args: argparse.Namespace) -> int | None:
     if getattr(args, "without_client", False):  # e.g. ``context ls``: reads files only
         return await command(None, args)  # type: ignore[arg-type]
     async with open_client(args) as docker:

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from engine_client import InvalidArgument, NotFound, ServerError
-from engine_client._cli import main, report
+from engine_client._cli import Signalled, main, report
 from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import Chunks, FakeDaemon
@@ -165,6 +166,13 @@ def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.Captur
     bug = ExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ZeroDivisionError()])
     with pytest.raises(ExceptionGroup):
         report(bug)
+
+
+def test_a_cancelling_signal_wins_over_the_errors_it_caused(capsys: pytest.CaptureFixture[str]) -> None:
+    group = BaseExceptionGroup("", [Signalled(signal.SIGTERM), NotFound(404, "no a", "GET", "/a")])
+    assert report(group) == 143
+    assert report(Signalled(signal.SIGINT)) == 130
+    assert capsys.readouterr().err == ""
 
 
 class ClosedPipe:

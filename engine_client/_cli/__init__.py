@@ -1,9 +1,9 @@
 """The ``engine-client`` command: a thin front end over the public API.
 
 Each API area registers its subcommands from its own module.  Exit codes: 0 success,
-1 daemon, API or connection error (one line on stderr), 2 usage error, 128 + the signal when
-SIGINT or SIGTERM cancelled the command (130, 143; what it created is cleaned up first),
-141 our stdout was closed by its reader (``| head``): quietly, as ``docker logs`` ends when
+1 daemon, API, connection or local file error (one line on stderr), 2 usage error,
+128 + the signal when SIGINT or SIGTERM cancelled the command (130, 143; what it created is
+cleaned up first), 141 our stdout was closed by its reader (``| head``): quietly, as ``docker logs`` ends when
 SIGPIPE kills it.  ``run``, ``exec`` and ``attach`` exit with the container's (or the
 exec's) status instead; ``run`` has docker run's 125/126/127 for its own failures.
 """
@@ -78,7 +78,8 @@ def main(
 
 
 def report(exc: BaseException) -> int:
-    """The exit status for what ended the command; our errors are told on stderr, one line each.
+    """The exit status for what ended the command; our errors and local files' (OSError) are
+    told on stderr, one line each.
 
     Task groups wrap errors in exception groups: their leaves are what counts.  Anything
     that is not ours (a bug) is raised again, with its traceback.
@@ -92,12 +93,19 @@ def report(exc: BaseException) -> int:
     if any(isinstance(leaf, BrokenPipeError) for leaf in leaves):
         _discard_stdout()
         return BROKEN_PIPE
-    if not all(isinstance(leaf, EngineError) for leaf in leaves):
+    if not all(isinstance(leaf, (EngineError, OSError)) for leaf in leaves):
         raise exc
-    for message in dict.fromkeys(str(leaf) for leaf in leaves):
+    for message in dict.fromkeys(_describe(leaf) for leaf in leaves):
         error(message)
     usage = all(isinstance(leaf, (ConfigError, InvalidArgument)) for leaf in leaves)
     return 2 if usage else 1
+
+
+def _describe(exc: BaseException) -> str:
+    """An error's one line; a local file's error names the file first, as ``cat`` does."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def _leaves(exc: BaseException) -> Iterator[BaseException]:

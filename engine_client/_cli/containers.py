@@ -5,7 +5,9 @@ and ``cp``."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import posixpath
 import sys
 from typing import Any
@@ -420,6 +422,15 @@ async def stats(docker: Client, args: argparse.Namespace) -> None:
             group.start_soon(follow, container)
 
 
+def _missing(path: str) -> OSError:
+    return FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+
+
+def _onto_a_file(directory: str, file: str) -> OSError:
+    """Like docker cp, a directory is not copied onto an existing file."""
+    return NotADirectoryError(errno.ENOTDIR, f"is a file: cannot copy the directory {directory} onto it", file)
+
+
 def _container_side(argument: str) -> tuple[str, str] | None:
     """``CONTAINER:PATH`` as (container, path); None for a host path (as docker cp decides)."""
     if argument.startswith(("/", ".")) or ":" not in argument:
@@ -452,10 +463,10 @@ async def _copy_out(docker: Client, container: str, path: str, host_path: str) -
             await extract_archive(archive, target)
             return
         if archive.stat.mode.is_dir and await target.exists():
-            raise InvalidArgument(f"cannot copy the directory {path} onto the file {host_path}")
+            raise _onto_a_file(path, host_path)
         parent = target.parent
         if not await parent.is_dir():
-            raise InvalidArgument(f"the host directory {parent} does not exist")
+            raise _missing(str(parent))
         await extract_archive(archive, parent, rebase=(archive.stat.name, target.name))
 
 
@@ -465,7 +476,7 @@ async def _copy_in(docker: Client, host_path: str, container: str, path: str) ->
         return
     source = anyio.Path(host_path)
     if not await source.exists():
-        raise InvalidArgument(f"no such host file or directory {host_path}")
+        raise _missing(host_path)
     try:
         existing = await docker.containers.archive_stat(container, path)
     except NotFound:
@@ -473,7 +484,7 @@ async def _copy_in(docker: Client, host_path: str, container: str, path: str) ->
     if existing is not None and existing.mode.is_dir:
         directory, name = path, source.name
     elif existing is not None and await source.is_dir():
-        raise InvalidArgument(f"cannot copy the directory {host_path} onto the file {path}")
+        raise _onto_a_file(host_path, f"{container}:{path}")
     else:
         stripped = path.rstrip("/") or "/"
         directory, name = posixpath.dirname(stripped) or "/", posixpath.basename(stripped)

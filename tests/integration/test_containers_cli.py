@@ -156,3 +156,19 @@ def test_cp_both_directions(
 
     code, _, err = cli(live_daemon, "cp", f"{cid}:/no/such", str(out_dir))
     assert code == 1 and "404" in err
+
+
+def test_cp_local_file_errors_exit_1_with_one_line(
+    live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
+) -> None:
+    cid = container("true", start=False)
+    host_file = tmp_path / "file"
+    host_file.write_text("x")
+    cases = [
+        ((f"{cid}:/etc", str(host_file)), f"{host_file}: is a file: cannot copy the directory /etc onto it"),
+        ((f"{cid}:/etc", str(tmp_path / "absent/x")), f"{tmp_path / 'absent'}: No such file or directory"),
+        ((str(tmp_path / "absent"), f"{cid}:/"), f"{tmp_path / 'absent'}: No such file or directory"),
+        ((str(tmp_path), f"{cid}:/etc/hostname"), f"{cid}:/etc/hostname: is a file: cannot copy the directory {tmp_path} onto it"),
+    ]
+    for args, message in cases:
+        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")

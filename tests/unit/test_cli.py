@@ -304,3 +304,31 @@ def test_lifecycle_with_auto_remove_waits_for_the_removal_instead_of_removing(
     assert daemon.paths()[-2:] == ["/v1.45/containers/abc/wait", "/v1.45/containers/abc/stop"]
     assert daemon.requests[-2].url.params["condition"] == "removed"
     assert all(r.method != "DELETE" for r in daemon.requests)
+
+
+def saving_daemon() -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/images/get", httpx.Response(200, content=b"tar"))
+    return daemon
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["load", "-i", "/nonexistent/x.tar"], "/nonexistent/x.tar: No such file or directory"),
+        (["import", "/nonexistent/x.tar"], "/nonexistent/x.tar: No such file or directory"),
+        (["save", "img", "-o", "/nonexistent/dir/x.tar"], "/nonexistent/dir/x.tar: No such file or directory"),
+        (["save", "img", "-o", "/"], "/: Is a directory"),
+        (["cp", "/nonexistent/x", "ctr:/"], "/nonexistent/x: No such file or directory"),
+    ],
+)
+def test_local_file_errors_exit_1_with_one_line_naming_the_path(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, argv, saving_daemon())
+    assert (code, err) == (1, f"engine-client: error: {message}\n")
+
+
+def test_an_oserror_without_a_path_is_told_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(ConnectionResetError("reset")) == 1
+    assert capsys.readouterr().err == "engine-client: error: reset\n"

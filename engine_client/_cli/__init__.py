@@ -14,6 +14,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 
 import anyio
@@ -22,7 +23,7 @@ from anyio.abc import TaskStatus
 
 from .._exceptions import ConfigError, EngineError, InvalidArgument
 from . import containers, contexts, images, networks, streams, system, volumes
-from ._common import Command, error, open_client
+from ._common import Command, error, open_client, warning
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -71,10 +72,17 @@ def main(
         return int(exc.code or 0)
     command: Command = args.func
     args.transport = transport
-    try:
-        return anyio.run(_run, command, args) or 0
-    except BaseException as exc:  # noqa: BLE001 - report() raises again what is not ours
-        return report(exc)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return anyio.run(_run, command, args) or 0
+        except BaseException as exc:  # noqa: BLE001 - report() raises again what is not ours
+            return report(exc)
+
+
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """A warning as one line (Python's shows the file, line number and source line too)."""
+    warning(str(message))
 
 
 def report(exc: BaseException) -> int:

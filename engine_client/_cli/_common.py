@@ -69,6 +69,11 @@ def error(message: str) -> None:
     warn(f"engine-client: error: {message}")
 
 
+def warning(message: str) -> None:
+    """A warning (ours or the daemon's), as every command tells it: one line on stderr."""
+    warn(f"engine-client: warning: {message}")
+
+
 def key_value(text: str) -> tuple[str, str]:
     """An argparse type for ``KEY=VALUE`` options (``--label``, ``--opt``, ``--filter``)."""
     key, sep, value = text.partition("=")

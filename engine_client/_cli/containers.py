@@ -36,6 +36,7 @@ from ._common import (
     plain,
     short,
     warn,
+    warning,
 )
 
 
@@ -105,7 +106,10 @@ def _create_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def create(docker: Client, args: argparse.Namespace) -> None:
     result = await docker.containers.create(args.image, args.cmd or None, **_create_options(args))
-    emit(args, result, "\n".join([result.id, *(f"warning: {w}" for w in result.warnings)]))
+    if not args.json:
+        for message in result.warnings:
+            warning(message)
+    emit(args, result, result.id)
 
 
 async def start(docker: Client, args: argparse.Namespace) -> None:

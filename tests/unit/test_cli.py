@@ -332,3 +332,28 @@ def test_local_file_errors_exit_1_with_one_line_naming_the_path(
 def test_an_oserror_without_a_path_is_told_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
     assert report(ConnectionResetError("reset")) == 1
     assert capsys.readouterr().err == "engine-client: error: reset\n"
+
+
+def test_the_daemons_warnings_are_one_line_each_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route(
+        "POST", "/v1.45/containers/create",
+        httpx.Response(201, json={"Id": "abc123", "Warnings": ["memory limit ignored", "and more"]}),
+    )
+    code, out, err = run(capsys, ["create", "busybox"], daemon)
+    assert (code, out) == (0, "abc123\n")
+    assert err == "engine-client: warning: memory limit ignored\nengine-client: warning: and more\n"
+
+
+@pytest.mark.filterwarnings("default")
+def test_python_warnings_are_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_TLS", "1")  # TLS without verification: the client warns
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path))
+    code, _, err = run(capsys, ["--host", "tcp://127.0.0.1:9", "ping"])
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "engine-client: warning: TLS certificate verification is disabled for tcp://127.0.0.1:9"
+    )
+    assert len(err.splitlines()) == 2

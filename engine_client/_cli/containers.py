@@ -276,6 +276,13 @@ def _table(rows: list[list[str]]) -> str:
     )
 
 
+def _command(command: str, width: int = 20) -> str:
+    """As docker ps shows it: cut to ``width`` with an ellipsis, then quoted (Go's
+    strconv.Quote keeps printable non-ASCII as it is)."""
+    shown = command if len(command) <= width else command[: width - 1] + "…"
+    return json.dumps(shown, ensure_ascii=False)
+
+
 async def ps(docker: Client, args: argparse.Namespace) -> None:
     found = await docker.containers.list(
         all=args.all, limit=args.last, size=args.size, filters=filters_from(args.filter)
@@ -286,9 +293,7 @@ async def ps(docker: Client, args: argparse.Namespace) -> None:
         return
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "NAMES"] + (["SIZE"] if args.size else [])]
     for c in found:
-        command = c.command or ""
-        row = [short(c.id), c.image or "", json.dumps(command if len(command) <= 20 else command[:19] + "…"),
-               c.status or "", c.name or ""]
+        row = [short(c.id), c.image or "", _command(c.command or ""), c.status or "", c.name or ""]
         if args.size:
             row.append(f"{_bytes(c.size_rw or 0)} (virtual {_bytes(c.size_root_fs or 0)})")
         rows.append(row)

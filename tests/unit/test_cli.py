@@ -357,3 +357,17 @@ def test_python_warnings_are_one_line_on_stderr(
         "engine-client: warning: TLS certificate verification is disabled for tcp://127.0.0.1:9"
     )
     assert len(err.splitlines()) == 2
+
+
+def listing_daemon(*containers: dict[str, object]) -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/json", httpx.Response(200, json=list(containers)))
+    return daemon
+
+
+def test_ps_cuts_the_command_with_a_real_ellipsis_then_quotes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    listed = {"Id": "c" * 64, "Image": "busybox", "Command": "sh -c 'seq 1 200000 | wc -l'",
+              "Status": "Up", "Names": ["/web"]}
+    code, out, _ = run(capsys, ["ps"], listing_daemon(listed))
+    assert code == 0
+    assert out.splitlines()[1].split("   ")[2] == '"sh -c \'seq 1 200000…"'

@@ -41,10 +41,13 @@ def plain(value: Any) -> Any:
 
 
 def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
-    """``data`` as one JSON document with ``--json``; otherwise ``text`` (or the data)."""
+    """``data`` as one JSON document with ``--json``; otherwise ``text`` (or the data).
+
+    An empty ``text`` (nothing listed, nothing pruned) prints nothing, not an empty line.
+    """
     if args.json or text is None:
         print(json.dumps(plain(data), indent=None if args.json else 2, sort_keys=True))
-    else:
+    elif text:
         print(text)
 
 

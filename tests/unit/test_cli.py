@@ -371,3 +371,20 @@ def test_ps_cuts_the_command_with_a_real_ellipsis_then_quotes_it(capsys: pytest.
     code, out, _ = run(capsys, ["ps"], listing_daemon(listed))
     assert code == 0
     assert out.splitlines()[1].split("   ")[2] == '"sh -c \'seq 1 200000…"'
+
+
+@pytest.mark.parametrize(
+    ("argv", "route"),
+    [
+        (["images", "-q"], ("GET", "/v1.45/images/json", [])),
+        (["ps", "-q"], ("GET", "/v1.45/containers/json", [])),
+        (["network", "prune"], ("POST", "/v1.45/networks/prune", {"NetworksDeleted": None})),
+    ],
+)
+def test_nothing_listed_prints_nothing(
+    capsys: pytest.CaptureFixture[str], argv: list[str], route: tuple[str, str, object]
+) -> None:
+    daemon = FakeDaemon()
+    method, path, body = route
+    daemon.route(method, path, httpx.Response(200, json=body))
+    assert run(capsys, argv, daemon) == (0, "", "")

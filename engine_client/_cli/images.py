@@ -237,7 +237,7 @@ async def images_command(docker: Client, args: argparse.Namespace) -> None:
 
 async def tag_command(docker: Client, args: argparse.Namespace) -> None:
     ref = await docker.images.tag(args.source, args.target)
-    emit(args, {"source": args.source, "target": str(ref)}, str(ref))
+    emit(args, {"source": args.source, "target": str(ref)}, "")  # quiet, as docker tag is
 
 
 async def rmi_command(docker: Client, args: argparse.Namespace) -> None:

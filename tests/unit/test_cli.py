@@ -388,3 +388,21 @@ def test_nothing_listed_prints_nothing(
     method, path, body = route
     daemon.route(method, path, httpx.Response(200, json=body))
     assert run(capsys, argv, daemon) == (0, "", "")
+
+
+def test_tag_prints_nothing_on_success(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/images/busybox/tag", httpx.Response(201))
+    assert run(capsys, ["tag", "busybox", "web:1"], daemon) == (0, "", "")
+    assert daemon.requests[-1].url.params["repo"] == "docker.io/library/web"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("fu%2Fx:1", "invalid image reference 'fu%2Fx:1'"),
+        ("Web:1", "invalid image reference 'Web:1': repository name must be lowercase"),
+    ],
+)
+def test_tag_says_why_a_reference_is_invalid(capsys: pytest.CaptureFixture[str], target: str, message: str) -> None:
+    assert run(capsys, ["tag", "busybox", target], FakeDaemon()) == (2, "", f"engine-client: error: {message}\n")

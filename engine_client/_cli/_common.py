@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -83,6 +84,20 @@ def key_value(text: str) -> tuple[str, str]:
     if not key or not sep:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
+
+
+def env_variable(text: str) -> tuple[str, str | None]:
+    """An argparse type for ``-e``: ``KEY=VALUE``, or ``KEY`` alone for our own value of KEY
+    (``None`` when we have none: docker then leaves the variable out)."""
+    key, sep, value = text.partition("=")
+    if not key:
+        raise argparse.ArgumentTypeError(f"invalid environment variable {text!r}")
+    return key, value if sep else os.environ.get(key)
+
+
+def environment(variables: list[tuple[str, str | None]]) -> dict[str, str] | None:
+    """Repeated ``-e`` options as the container's environment; unset ones are left out."""
+    return {key: value for key, value in variables if value is not None} or None
 
 
 def filters_from(pairs: list[tuple[str, str]] | None) -> dict[str, list[str]] | None:

@@ -30,6 +30,8 @@ from ._common import (
     Stopwatch,
     Subcommands,
     emit,
+    environment,
+    env_variable,
     error,
     filters_from,
     key_value,
@@ -75,20 +77,13 @@ def register(commands: Subcommands) -> None:
     _register_management(commands)
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not key or not sep:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
-
-
 def _add_create_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, help="command and arguments")
     parser.add_argument("--name")
     parser.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
-    parser.add_argument("-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VAL")
-    parser.add_argument("--label", action="append", default=[], type=_key_value, metavar="KEY=VAL")
+    parser.add_argument("-e", "--env", action="append", default=[], type=env_variable, metavar="KEY[=VAL]")
+    parser.add_argument("--label", action="append", default=[], type=key_value, metavar="KEY=VAL")
     parser.add_argument("--network", help="network mode")
     parser.add_argument("--rm", action="store_true", help="remove the container when it exits")
 
@@ -97,7 +92,7 @@ def _create_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": args.name,
         "tty": args.tty or None,
-        "env": dict(args.env) if args.env else None,
+        "env": environment(args.env),
         "labels": dict(args.label) if args.label else None,
         "network_mode": args.network,
         "auto_remove": args.rm or None,

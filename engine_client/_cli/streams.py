@@ -21,8 +21,8 @@ import anyio
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument
 from .._streams import Frame, StreamType
-from ._common import Subcommands, error
-from .containers import _add_create_arguments, _create_options, _key_value
+from ._common import Subcommands, env_variable, environment, error
+from .containers import _add_create_arguments, _create_options
 
 _READ_SIZE = 64 * 1024
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)$")
@@ -51,7 +51,7 @@ def register(commands: Subcommands) -> None:
     exec_parser.add_argument("-i", "--interactive", action="store_true", help="forward stdin")
     exec_parser.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
     exec_parser.add_argument(
-        "-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VAL"
+        "-e", "--env", action="append", default=[], type=env_variable, metavar="KEY[=VAL]"
     )
     exec_parser.add_argument("-u", "--user")
     exec_parser.add_argument("-w", "--workdir")
@@ -182,7 +182,7 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
             args.cmd,
             stdin=stdin_chunks() if args.interactive else None,
             tty=args.tty,
-            env=dict(args.env) if args.env else None,
+            env=environment(args.env),
             user=args.user,
             working_dir=args.workdir,
             output=write_frame,

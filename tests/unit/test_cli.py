@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from engine_client import InvalidArgument, NotFound, ServerError
-from engine_client._cli import Signalled, main, report
+from engine_client._cli import Signalled, build_parser, main, report
+from engine_client._cli._common import environment
 from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import Chunks, FakeDaemon
@@ -39,9 +40,23 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_bad_env_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, ["create", "-e", "NOEQUALS", "busybox"])
+    code, _, err = run(capsys, ["create", "-e", "=x", "busybox"])
     assert code == 2
-    assert "KEY=VALUE" in err
+    assert "invalid environment variable '=x'" in err
+
+
+def test_env_without_a_value_passes_ours_through_or_leaves_it_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EC_TEST_SET", "from host")
+    monkeypatch.delenv("EC_TEST_UNSET", raising=False)
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/create", httpx.Response(201, json={"Id": "abc123", "Warnings": []}))
+    options = ["-e", "EC_TEST_SET", "-e", "EC_TEST_UNSET", "-e", "A=", "busybox"]
+    assert run(capsys, ["create", *options], daemon)[0] == 0
+    assert json.loads(daemon.requests[-1].content)["Env"] == ["EC_TEST_SET=from host", "A="]
+    args = build_parser().parse_args(["exec", "-e", "EC_TEST_SET", "-e", "EC_TEST_UNSET", "c1", "env"])
+    assert environment(args.env) == {"EC_TEST_SET": "from host"}
 
 
 def test_bad_host_is_a_usage_error_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,6 +47,19 @@ class Signalled(Exception):
         super().__init__(signal.Signals(signum).name)
 
 
+class _Subcommand(argparse.ArgumentParser):
+    """A subcommand's parser: arguments it does not take are its usage error, told with its
+    usage (argparse would leave them to the top level, which shows the top level's)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="engine-client", description="Drive a Docker daemon through the Engine API."
@@ -55,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--context", "-c", help="docker CLI context to use (default: DOCKER_CONTEXT, else the current one)")
     parser.add_argument("--api-version", help="pin the API version (default: DOCKER_API_VERSION, else negotiate)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Subcommand
+    )
     for area in _AREAS:
         area.register(commands)
     return parser

@@ -22,7 +22,7 @@ from .._api.container_stats import (
     memory_usage,
     network_io,
 )
-from .._api.containers import WAIT_CONDITIONS
+from .._api.containers import WAIT_CONDITIONS, ContainerCreateResponse
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
 from .._tar import extract_archive, pack_path
@@ -30,8 +30,8 @@ from ._common import (
     Stopwatch,
     Subcommands,
     emit,
-    environment,
     env_variable,
+    environment,
     error,
     filters_from,
     key_value,
@@ -57,8 +57,8 @@ def register(commands: Subcommands) -> None:
     stop_parser.add_argument("--signal", "-s", help="signal to send (API 1.42+)")
     stop_parser.set_defaults(func=stop)
 
-    rm_parser = commands.add_parser("rm", help="remove a container")
-    rm_parser.add_argument("container")
+    rm_parser = commands.add_parser("rm", help="remove containers")
+    rm_parser.add_argument("containers", nargs="+", metavar="CONTAINER")
     rm_parser.add_argument("-f", "--force", action="store_true", help="kill it first if running")
     rm_parser.add_argument("-v", "--volumes", action="store_true", help="remove anonymous volumes")
     rm_parser.set_defaults(func=rm)
@@ -101,6 +101,11 @@ def _create_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def create(docker: Client, args: argparse.Namespace) -> None:
     result = await docker.containers.create(args.image, args.cmd or None, **_create_options(args))
+    show_created(args, result)
+
+
+def show_created(args: argparse.Namespace, result: ContainerCreateResponse) -> None:
+    """The new container's id on stdout, the daemon's warnings on stderr (or all as JSON)."""
     if not args.json:
         for message in result.warnings:
             warning(message)
@@ -117,9 +122,8 @@ async def stop(docker: Client, args: argparse.Namespace) -> None:
     emit(args, {"id": args.container, "changed": changed}, args.container)
 
 
-async def rm(docker: Client, args: argparse.Namespace) -> None:
-    await docker.containers.remove(args.container, force=args.force, volumes=args.volumes)
-    emit(args, {"id": args.container}, args.container)
+async def rm(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, lambda c: docker.containers.remove(c, force=args.force, volumes=args.volumes))
 
 
 async def inspect(docker: Client, args: argparse.Namespace) -> None:

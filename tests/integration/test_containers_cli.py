@@ -172,3 +172,29 @@ def test_cp_local_file_errors_exit_1_with_one_line(
     ]
     for args, message in cases:
         assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+
+
+def test_run_detached_and_rm_of_several(live_daemon: Daemon, cli: Run, container: Callable[..., str]) -> None:
+    name = unique_name()
+    code, out, err = cli(live_daemon, "run", "-d", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "sleep", "60")
+    assert code == 0, err
+    cid = out.strip()
+    assert len(cid) == 64
+    try:
+        code, out, _ = cli(live_daemon, "--json", "inspect", cid)
+        assert json.loads(out)["State"]["Running"] is True
+        stopped = container("true", start=False)
+        code, out, err = cli(live_daemon, "rm", "-f", name, "ec-test-no-such-container", stopped)
+        assert (code, out.split()) == (1, [name, stopped])
+        assert err.count("\n") == 1 and "ec-test-no-such-container" in err
+        assert cli(live_daemon, "inspect", cid)[0] == 1
+    finally:
+        cli(live_daemon, "rm", "-f", cid)
+
+
+def test_run_detached_that_cannot_start_leaves_nothing(live_daemon: Daemon, cli: Run) -> None:
+    name = unique_name()
+    code, out, err = cli(live_daemon, "run", "-d", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "ec-no-such-cmd")
+    assert (code, out) == (127, "")
+    assert err.count("\n") == 1
+    assert cli(live_daemon, "inspect", name)[0] == 1

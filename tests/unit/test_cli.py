@@ -68,10 +68,30 @@ def test_bad_host_is_a_usage_error_on_one_line(capsys: pytest.CaptureFixture[str
 
 def test_unsafe_name_is_refused_before_any_request(capsys: pytest.CaptureFixture[str]) -> None:
     daemon = FakeDaemon()
-    code, _, err = run(capsys, ["rm", "-f", "x?force=1"], daemon)
+    code, _, err = run(capsys, ["inspect", "x?force=1"], daemon)
     assert code == 2
     assert "invalid container" in err
     assert daemon.requests == []
+
+
+def test_rm_tries_each_container_and_exits_1_if_any_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("DELETE", "/v1.45/containers/a", httpx.Response(204))
+    daemon.route("DELETE", "/v1.45/containers/c", httpx.Response(204))
+    code, out, err = run(capsys, ["rm", "-f", "a", "x?force=1", "b", "c"], daemon)
+    assert (code, out) == (1, "a\nc\n")
+    assert err.count("engine-client: error: ") == 2 and "invalid container" in err
+    assert daemon.paths() == ["/v1.45/containers/a", "/v1.45/containers/b", "/v1.45/containers/c"]
+    assert all(r.url.params["force"] in ("1", "true") for r in daemon.requests if r.method == "DELETE")
+
+
+def test_arguments_a_subcommand_does_not_take_are_told_with_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, ["start", "a", "b"])
+    assert code == 2
+    assert err.startswith("usage: engine-client start ")
+    assert err.endswith("engine-client start: error: unrecognized arguments: b\n")
+    code, _, err = run(capsys, ["network", "ls", "x"])
+    assert code == 2 and err.startswith("usage: engine-client network ls ")
 
 
 def test_no_daemon_exits_1_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
@@ -421,3 +441,29 @@ def test_tag_prints_nothing_on_success(capsys: pytest.CaptureFixture[str]) -> No
 )
 def test_tag_says_why_a_reference_is_invalid(capsys: pytest.CaptureFixture[str], target: str, message: str) -> None:
     assert run(capsys, ["tag", "busybox", target], FakeDaemon()) == (2, "", f"engine-client: error: {message}\n")
+
+
+def detaching_daemon(start: httpx.Response) -> FakeDaemon:
+    daemon = FakeDaemon()
+    created = {"Id": "abc123", "Warnings": ["careful"]}
+    daemon.route("POST", "/v1.45/containers/create", httpx.Response(201, json=created))
+    daemon.route("POST", "/v1.45/containers/abc123/start", start)
+    daemon.route("DELETE", "/v1.45/containers/abc123", httpx.Response(204))
+    return daemon
+
+
+def test_run_detached_starts_and_prints_the_id(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = detaching_daemon(httpx.Response(204))
+    code, out, err = run(capsys, ["run", "-d", "--rm", "busybox", "sleep", "9"], daemon)
+    assert (code, out, err) == (0, "abc123\n", "engine-client: warning: careful\n")
+    assert daemon.paths() == ["/v1.45/containers/create", "/v1.45/containers/abc123/start"]
+    assert json.loads(daemon.requests[1].content)["HostConfig"] == {"AutoRemove": True}
+
+
+def test_run_detached_removes_a_container_that_does_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+    refused = httpx.Response(400, json={"message": 'exec: "nope": executable file not found in $PATH'})
+    daemon = detaching_daemon(refused)
+    code, out, err = run(capsys, ["run", "-d", "busybox", "nope"], daemon)
+    assert (code, out) == (127, "")
+    assert "executable file not found" in err and err.count("\n") == 1
+    assert daemon.paths()[-1] == "/v1.45/containers/abc123" and daemon.requests[-1].method == "DELETE"

@@ -157,6 +157,9 @@ def test_cp_both_directions(
     code, _, err = cli(live_daemon, "cp", f"{cid}:/no/such", str(out_dir))
     assert code == 1 and "404" in err
 
+    assert cli(live_daemon, "cp", f"{cid}:/etc", str(out_dir)) == (0, "", "")
+    assert (out_dir / "etc/mtab").readlink() == Path("/proc/mounts")  # copied as a symlink
+
 
 def test_cp_local_file_errors_exit_1_with_one_line(
     live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path

@@ -1,9 +1,11 @@
+import base64
 import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import httpx
@@ -467,3 +469,23 @@ def test_run_detached_removes_a_container_that_does_not_start(capsys: pytest.Cap
     assert (code, out) == (127, "")
     assert "executable file not found" in err and err.count("\n") == 1
     assert daemon.paths()[-1] == "/v1.45/containers/abc123" and daemon.requests[-1].method == "DELETE"
+
+
+def test_cp_out_tells_a_refused_member_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, kind, link in (("d", tarfile.DIRTYPE, ""), ("d/up", tarfile.SYMTYPE, "..")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, link
+            tar.addfile(info)
+        planted = tarfile.TarInfo("d/up/planted")
+        tar.addfile(planted, io.BytesIO(b""))
+    stat = base64.b64encode(json.dumps({"name": "d", "size": 0, "mode": 2147484141}).encode()).decode()
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/archive", httpx.Response(
+        200, headers={"X-Docker-Container-Path-Stat": stat}, stream=Chunks(buffer.getvalue())
+    ))
+    code, out, err = run(capsys, ["cp", "c1:/d", str(tmp_path)], daemon)
+    assert (code, out) == (1, "")
+    assert err == "engine-client: error: refusing to extract 'd/up/planted': it would be written through the symlink 'd/up'\n"
+    assert not (tmp_path / "planted").exists()

@@ -41,15 +41,14 @@ async def _iterate(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
 
 @asynccontextmanager
 async def open_body(source: Body, what: str = "body") -> AsyncIterator[bytes | AsyncIterator[bytes]]:
-    """The request content for ``source``; a file opened here is closed on leaving."""
+    """The request content for ``source``; a file opened here is closed on leaving.
+
+    A path that cannot be opened raises the OSError, which names it.
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
         yield bytes(source)
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            file = await anyio.to_thread.run_sync(path.open, "rb")
-        except OSError as exc:
-            raise InvalidArgument(f"cannot open {what} {str(path)!r}: {exc.strerror}") from None
+        file = await anyio.to_thread.run_sync(Path(source).open, "rb")  # OSError names the path
         try:
             yield _file_chunks(file)
         finally:
@@ -133,10 +132,7 @@ async def build_context(
     root = Path(directory)
     if not await anyio.Path(root).is_dir():
         raise InvalidArgument(f"build context {str(root)!r} is not a directory")
-    try:
-        spool = await anyio.to_thread.run_sync(_spool_context, root, dockerfile)
-    except OSError as exc:
-        raise InvalidArgument(f"cannot read build context {str(root)!r}: {exc}") from None
+    spool = await anyio.to_thread.run_sync(_spool_context, root, dockerfile)
     try:
         yield _file_chunks(spool)
     finally:

@@ -404,21 +404,21 @@ class Client:
         timeout: Timeout,
         stream: bool,
     ) -> httpx.Response:
-        request = httpx.Request(
-            method,
-            self._url(_target(version, path, params)),
-            json=json,
-            content=content,
-            headers=headers,
-            extensions=(
-                self._default_extensions
-                if timeout is DEFAULT
-                else {"timeout": self._timeouts(timeout)}
-            ),
-        )
         try:
+            request = httpx.Request(
+                method,
+                self._url(_target(version, path, params)),
+                json=json,
+                content=content,
+                headers=headers,
+                extensions=(
+                    self._default_extensions
+                    if timeout is DEFAULT
+                    else {"timeout": self._timeouts(timeout)}
+                ),
+            )
             response = await self._transport.handle_async_request(request)
-        except httpx.TransportError:
+        except (httpx.TransportError, httpx.InvalidURL):
             # Entered only on failure: the context manager costs a generator per call.
             with transport_errors(self.config.host):
                 raise

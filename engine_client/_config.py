@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
 from ._contexts import DEFAULT_CONTEXT, Context, config_dir, current_context, load_context
 from ._exceptions import ConfigError
 
@@ -162,7 +164,12 @@ class Endpoint:
         if not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
             raise _invalid(host, expected)
         name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return cls("tcp", f"{name}:{port}", parts.path.rstrip("/"))
+        endpoint = cls("tcp", f"{name}:{port}", parts.path.rstrip("/"))
+        try:  # what httpx would refuse on the first request (256.1.1.1, a bad IDNA name)
+            httpx.URL(f"http://{endpoint.address}{endpoint.base_path}")
+        except httpx.InvalidURL as exc:
+            raise _invalid(host, expected, ValueError(str(exc))) from None
+        return endpoint
 
 
 #: ``[scheme://]user:password@``.  Everything up to the last ``@`` is masked: a password may

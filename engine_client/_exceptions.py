@@ -281,6 +281,8 @@ def transport_errors(host: str) -> Iterator[None]:
         raise StreamError(f"the connection to the Docker daemon at {host} broke: {exc}") from exc
     except httpx.TransportError as exc:
         raise TransportError(f"error talking to the Docker daemon at {host}: {exc}") from exc
+    except httpx.InvalidURL as exc:  # an argument made the URL unusable (e.g. too long)
+        raise InvalidArgument(f"cannot make a request URL: {exc}") from exc
     except ssl.SSLError as exc:  # httpcore lets a TLS alert received while reading escape raw
         _raise_if_tls(exc, host)
         raise

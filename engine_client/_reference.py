@@ -91,7 +91,7 @@ def parse_reference(value: str) -> ImageReference:
     path = remainder.partition("@")[0].partition(":")[0]
     if registry == DOCKER_HUB and "/" not in path:
         remainder = f"{_OFFICIAL_NAMESPACE}/{remainder}"
-    if path != path.lower():
+    if path != path.lower() and _REFERENCE.fullmatch(f"{registry}/{remainder.lower()}"):
         raise InvalidArgument(f"invalid image reference {value!r}: repository name must be lowercase")
     match = _REFERENCE.fullmatch(f"{registry}/{remainder}")
     if match is None:

@@ -1,11 +1,14 @@
 """Host-side tar helpers for container archives: safe extraction, and packing a host path.
 
-A tar coming from a daemon is untrusted data.  :func:`extract_archive` refuses what
-``tarfile``'s ``"data"`` filter refuses (and a little more): absolute names, ``..`` components,
-links whose target is absolute or resolves outside the destination, device files and FIFOs.
-It strips set-id bits and ownership.  The checks are our own, so they hold on Python versions
-whose ``tarfile`` lacks extraction filters; where ``tarfile`` has them, the ``"data"`` filter is
-applied as well.
+A tar coming from a daemon is untrusted data.  :func:`extract_archive` has ``docker cp``'s
+safety: nothing is written outside the destination, or through a symbolic link.  It refuses
+absolute names, ``..`` components, a member whose directory is a symlink (one it extracted
+earlier, or one already there), a hard link to a file outside the destination, device files and
+FIFOs.  Symlinks are created as they are, whatever their target (``etc/mtab -> /proc/mounts``):
+they are never followed when writing.  A link or file already at a member's path is replaced,
+not written through.  Set-id bits and ownership are stripped.  The checks are our own, so they
+hold on Python versions whose ``tarfile`` lacks extraction filters; where it has them, the
+``"tar"`` filter is applied as well (``"data"`` would refuse absolute symlinks).
 """
 
 from __future__ import annotations
@@ -56,30 +59,19 @@ def _rebased(name: str, rebase: tuple[str, str] | None) -> str:
 def _checked(member: tarfile.TarInfo, root: str, rebase: tuple[str, str] | None) -> tarfile.TarInfo:
     """A sanitised copy of ``member``, or UnsafeArchiveError.  ``root`` is a real path."""
     name = _rebased(member.name, rebase)
-    if name.startswith("/") or os.path.isabs(name):
-        raise UnsafeArchiveError(member.name, "absolute path")
-    if ".." in name.split("/"):
-        raise UnsafeArchiveError(member.name, "'..' in the path")
-    target = os.path.realpath(os.path.join(root, name))
-    if not _within(target, root):
-        raise UnsafeArchiveError(member.name, "it would be written outside the destination")
+    _check_name(member.name, name)
     if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
         raise UnsafeArchiveError(member.name, "device files and FIFOs are not extracted")
-    if member.issym() or member.islnk():
-        link = member.linkname
-        if link.startswith("/") or os.path.isabs(link):
-            raise UnsafeArchiveError(member.name, f"link to the absolute path {link!r}")
-        if member.issym():
-            link_path = os.path.join(root, posixpath.dirname(name), link)
-        else:
-            link = _rebased(link, rebase)
-            link_path = os.path.join(root, link)
-        if not _within(os.path.realpath(link_path), root):
-            raise UnsafeArchiveError(member.name, f"link target {link!r} is outside the destination")
+    link_on_the_way = _first_link(root, posixpath.dirname(name))
+    if link_on_the_way is not None:
+        raise UnsafeArchiveError(member.name, f"it would be written through the symlink {link_on_the_way!r}")
     safe = copy.copy(member)
     safe.name = name
     if member.islnk():
         safe.linkname = _rebased(member.linkname, rebase)
+        _check_name(member.name, safe.linkname)
+        if not _within(os.path.realpath(os.path.join(root, safe.linkname)), root):
+            raise UnsafeArchiveError(member.name, f"hard link to {member.linkname!r}, outside the destination")
     safe.uid, safe.gid = os.getuid(), os.getgid()
     safe.uname = safe.gname = ""
     if member.isdir():
@@ -90,14 +82,39 @@ def _checked(member: tarfile.TarInfo, root: str, rebase: tuple[str, str] | None)
     return safe
 
 
+def _check_name(member: str, name: str) -> None:
+    """A name inside the destination: relative, without ``..``."""
+    if name.startswith("/") or os.path.isabs(name):
+        raise UnsafeArchiveError(member, f"absolute path {name!r}")
+    if ".." in name.split("/"):
+        raise UnsafeArchiveError(member, f"'..' in the path {name!r}")
+
+
+def _first_link(root: str, directory: str) -> str | None:
+    """The first component of ``directory`` (relative to ``root``) that is a symlink, if any."""
+    parts = [part for part in directory.split("/") if part not in ("", ".")]
+    for depth in range(1, len(parts) + 1):
+        if os.path.islink(os.path.join(root, *parts[:depth])):
+            return "/".join(parts[:depth])
+    return None
+
+
+def _clear(path: str) -> None:
+    """Remove a link or file at ``path``, so that extracting there replaces it instead of
+    writing through it (tarfile opens a regular file's path, following a symlink there)."""
+    if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+        os.unlink(path)
+
+
 def _extract(archive: IO[bytes], destination: str, rebase: tuple[str, str] | None) -> list[str]:
     os.makedirs(destination, exist_ok=True)
     root = os.path.realpath(destination)
     names: list[str] = []
-    options: dict[str, Any] = {"filter": "data"} if _HAS_FILTERS else {}
+    options: dict[str, Any] = {"filter": "tar"} if _HAS_FILTERS else {}
     with tarfile.open(fileobj=archive, mode="r|*") as tar:
         for member in tar:
             safe = _checked(member, root, rebase)
+            _clear(os.path.join(root, safe.name))
             tar.extract(safe, root, **options)
             names.append(safe.name)
     return names

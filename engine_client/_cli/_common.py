@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -41,10 +42,13 @@ def plain(value: Any) -> Any:
 
 
 def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
-    """``data`` as one JSON document with ``--json``; otherwise ``text`` (or the data)."""
+    """``data`` as one JSON document with ``--json``; otherwise ``text`` (or the data).
+
+    An empty ``text`` (nothing listed, nothing pruned) prints nothing, not an empty line.
+    """
     if args.json or text is None:
         print(json.dumps(plain(data), indent=None if args.json else 2, sort_keys=True))
-    else:
+    elif text:
         print(text)
 
 
@@ -69,12 +73,31 @@ def error(message: str) -> None:
     warn(f"engine-client: error: {message}")
 
 
+def warning(message: str) -> None:
+    """A warning (ours or the daemon's), as every command tells it: one line on stderr."""
+    warn(f"engine-client: warning: {message}")
+
+
 def key_value(text: str) -> tuple[str, str]:
     """An argparse type for ``KEY=VALUE`` options (``--label``, ``--opt``, ``--filter``)."""
     key, sep, value = text.partition("=")
     if not key or not sep:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
+
+
+def env_variable(text: str) -> tuple[str, str | None]:
+    """An argparse type for ``-e``: ``KEY=VALUE``, or ``KEY`` alone for our own value of KEY
+    (``None`` when we have none: docker then leaves the variable out)."""
+    key, sep, value = text.partition("=")
+    if not key:
+        raise argparse.ArgumentTypeError(f"invalid environment variable {text!r}")
+    return key, value if sep else os.environ.get(key)
+
+
+def environment(variables: list[tuple[str, str | None]]) -> dict[str, str] | None:
+    """Repeated ``-e`` options as the container's environment; unset ones are left out."""
+    return {key: value for key, value in variables if value is not None} or None
 
 
 def filters_from(pairs: list[tuple[str, str]] | None) -> dict[str, list[str]] | None:

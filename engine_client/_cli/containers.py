@@ -5,7 +5,9 @@ and ``cp``."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import posixpath
 import sys
 from typing import Any
@@ -20,7 +22,7 @@ from .._api.container_stats import (
     memory_usage,
     network_io,
 )
-from .._api.containers import WAIT_CONDITIONS
+from .._api.containers import WAIT_CONDITIONS, ContainerCreateResponse
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
 from .._tar import extract_archive, pack_path
@@ -28,12 +30,15 @@ from ._common import (
     Stopwatch,
     Subcommands,
     emit,
+    env_variable,
+    environment,
     error,
     filters_from,
     key_value,
     plain,
     short,
     warn,
+    warning,
 )
 
 
@@ -52,8 +57,8 @@ def register(commands: Subcommands) -> None:
     stop_parser.add_argument("--signal", "-s", help="signal to send (API 1.42+)")
     stop_parser.set_defaults(func=stop)
 
-    rm_parser = commands.add_parser("rm", help="remove a container")
-    rm_parser.add_argument("container")
+    rm_parser = commands.add_parser("rm", help="remove containers")
+    rm_parser.add_argument("containers", nargs="+", metavar="CONTAINER")
     rm_parser.add_argument("-f", "--force", action="store_true", help="kill it first if running")
     rm_parser.add_argument("-v", "--volumes", action="store_true", help="remove anonymous volumes")
     rm_parser.set_defaults(func=rm)
@@ -72,20 +77,13 @@ def register(commands: Subcommands) -> None:
     _register_management(commands)
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not key or not sep:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
-
-
 def _add_create_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, help="command and arguments")
     parser.add_argument("--name")
     parser.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
-    parser.add_argument("-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VAL")
-    parser.add_argument("--label", action="append", default=[], type=_key_value, metavar="KEY=VAL")
+    parser.add_argument("-e", "--env", action="append", default=[], type=env_variable, metavar="KEY[=VAL]")
+    parser.add_argument("--label", action="append", default=[], type=key_value, metavar="KEY=VAL")
     parser.add_argument("--network", help="network mode")
     parser.add_argument("--rm", action="store_true", help="remove the container when it exits")
 
@@ -94,7 +92,7 @@ def _create_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": args.name,
         "tty": args.tty or None,
-        "env": dict(args.env) if args.env else None,
+        "env": environment(args.env),
         "labels": dict(args.label) if args.label else None,
         "network_mode": args.network,
         "auto_remove": args.rm or None,
@@ -103,7 +101,15 @@ def _create_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def create(docker: Client, args: argparse.Namespace) -> None:
     result = await docker.containers.create(args.image, args.cmd or None, **_create_options(args))
-    emit(args, result, "\n".join([result.id, *(f"warning: {w}" for w in result.warnings)]))
+    show_created(args, result)
+
+
+def show_created(args: argparse.Namespace, result: ContainerCreateResponse) -> None:
+    """The new container's id on stdout, the daemon's warnings on stderr (or all as JSON)."""
+    if not args.json:
+        for message in result.warnings:
+            warning(message)
+    emit(args, result, result.id)
 
 
 async def start(docker: Client, args: argparse.Namespace) -> None:
@@ -116,9 +122,8 @@ async def stop(docker: Client, args: argparse.Namespace) -> None:
     emit(args, {"id": args.container, "changed": changed}, args.container)
 
 
-async def rm(docker: Client, args: argparse.Namespace) -> None:
-    await docker.containers.remove(args.container, force=args.force, volumes=args.volumes)
-    emit(args, {"id": args.container}, args.container)
+async def rm(docker: Client, args: argparse.Namespace) -> int:
+    return await _each(args, lambda c: docker.containers.remove(c, force=args.force, volumes=args.volumes))
 
 
 async def inspect(docker: Client, args: argparse.Namespace) -> None:
@@ -270,6 +275,13 @@ def _table(rows: list[list[str]]) -> str:
     )
 
 
+def _command(command: str, width: int = 20) -> str:
+    """As docker ps shows it: cut to ``width`` with an ellipsis, then quoted (Go's
+    strconv.Quote keeps printable non-ASCII as it is)."""
+    shown = command if len(command) <= width else command[: width - 1] + "…"
+    return json.dumps(shown, ensure_ascii=False)
+
+
 async def ps(docker: Client, args: argparse.Namespace) -> None:
     found = await docker.containers.list(
         all=args.all, limit=args.last, size=args.size, filters=filters_from(args.filter)
@@ -280,9 +292,7 @@ async def ps(docker: Client, args: argparse.Namespace) -> None:
         return
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "NAMES"] + (["SIZE"] if args.size else [])]
     for c in found:
-        command = c.command or ""
-        row = [short(c.id), c.image or "", json.dumps(command if len(command) <= 20 else command[:19] + "…"),
-               c.status or "", c.name or ""]
+        row = [short(c.id), c.image or "", _command(c.command or ""), c.status or "", c.name or ""]
         if args.size:
             row.append(f"{_bytes(c.size_rw or 0)} (virtual {_bytes(c.size_root_fs or 0)})")
         rows.append(row)
@@ -420,6 +430,15 @@ async def stats(docker: Client, args: argparse.Namespace) -> None:
             group.start_soon(follow, container)
 
 
+def _missing(path: str) -> OSError:
+    return FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+
+
+def _onto_a_file(directory: str, file: str) -> OSError:
+    """Like docker cp, a directory is not copied onto an existing file."""
+    return NotADirectoryError(errno.ENOTDIR, f"is a file: cannot copy the directory {directory} onto it", file)
+
+
 def _container_side(argument: str) -> tuple[str, str] | None:
     """``CONTAINER:PATH`` as (container, path); None for a host path (as docker cp decides)."""
     if argument.startswith(("/", ".")) or ":" not in argument:
@@ -452,10 +471,10 @@ async def _copy_out(docker: Client, container: str, path: str, host_path: str) -
             await extract_archive(archive, target)
             return
         if archive.stat.mode.is_dir and await target.exists():
-            raise InvalidArgument(f"cannot copy the directory {path} onto the file {host_path}")
+            raise _onto_a_file(path, host_path)
         parent = target.parent
         if not await parent.is_dir():
-            raise InvalidArgument(f"the host directory {parent} does not exist")
+            raise _missing(str(parent))
         await extract_archive(archive, parent, rebase=(archive.stat.name, target.name))
 
 
@@ -465,7 +484,7 @@ async def _copy_in(docker: Client, host_path: str, container: str, path: str) ->
         return
     source = anyio.Path(host_path)
     if not await source.exists():
-        raise InvalidArgument(f"no such host file or directory {host_path}")
+        raise _missing(host_path)
     try:
         existing = await docker.containers.archive_stat(container, path)
     except NotFound:
@@ -473,7 +492,7 @@ async def _copy_in(docker: Client, host_path: str, container: str, path: str) ->
     if existing is not None and existing.mode.is_dir:
         directory, name = path, source.name
     elif existing is not None and await source.is_dir():
-        raise InvalidArgument(f"cannot copy the directory {host_path} onto the file {path}")
+        raise _onto_a_file(host_path, f"{container}:{path}")
     else:
         stripped = path.rstrip("/") or "/"
         directory, name = posixpath.dirname(stripped) or "/", posixpath.basename(stripped)

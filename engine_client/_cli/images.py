@@ -219,8 +219,8 @@ async def images_command(docker: Client, args: argparse.Namespace) -> None:
     if args.reference:
         filters.setdefault("reference", []).append(args.reference)
     listed = await docker.images.list(all=args.all, filters=filters or None, digests=args.digests)
-    if args.quiet and not args.json:
-        print("\n".join(dict.fromkeys(_short_id(image.id) for image in listed)))
+    if args.quiet:
+        emit(args, listed, "\n".join(dict.fromkeys(_short_id(image.id) for image in listed)))
         return
     now = time.time()
     rows = [["REPOSITORY", "TAG", *(["DIGEST"] if args.digests else []), "IMAGE ID", "CREATED", "SIZE"]]
@@ -237,7 +237,7 @@ async def images_command(docker: Client, args: argparse.Namespace) -> None:
 
 async def tag_command(docker: Client, args: argparse.Namespace) -> None:
     ref = await docker.images.tag(args.source, args.target)
-    emit(args, {"source": args.source, "target": str(ref)}, str(ref))
+    emit(args, {"source": args.source, "target": str(ref)}, "")  # quiet, as docker tag is
 
 
 async def rmi_command(docker: Client, args: argparse.Namespace) -> int:

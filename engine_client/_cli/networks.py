@@ -6,7 +6,7 @@ import argparse
 import json
 
 from .._client import Client
-from ._common import Subcommands, emit, filters_from, key_value, short
+from ._common import Subcommands, emit, filters_from, key_value, short, warning
 
 
 def register(commands: Subcommands) -> None:
@@ -78,8 +78,9 @@ async def create_network(docker: Client, args: argparse.Namespace) -> None:
         labels=dict(args.label) if args.label else None,
         options=dict(args.opt) if args.opt else None,
     )
-    warning = [f"warning: {result.warning}"] if result.warning else []
-    emit(args, result, "\n".join([result.id, *warning]))
+    if result.warning and not args.json:
+        warning(result.warning)
+    emit(args, result, result.id)
 
 
 async def remove_networks(docker: Client, args: argparse.Namespace) -> None:

@@ -1,6 +1,7 @@
 """``logs``, ``exec``, ``run`` and ``attach``: a container's output on the CLI's stdout and stderr.
 
-The container's exit code (or the exec's) becomes the command's.  A ``run`` that fails itself
+The container's exit code (or the exec's) becomes the command's (``run -d`` exits 0 once the
+container has started).  A ``run`` that fails itself
 exits as ``docker run`` does: 125, or 126/127 when the command cannot be invoked or found.
 """
 
@@ -21,8 +22,8 @@ import anyio
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument
 from .._streams import Frame, StreamType
-from ._common import Subcommands, error
-from .containers import _add_create_arguments, _create_options, _key_value
+from ._common import Subcommands, env_variable, environment, error
+from .containers import _add_create_arguments, _create_options, _remove_quietly, show_created
 
 _READ_SIZE = 64 * 1024
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)$")
@@ -51,7 +52,7 @@ def register(commands: Subcommands) -> None:
     exec_parser.add_argument("-i", "--interactive", action="store_true", help="forward stdin")
     exec_parser.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
     exec_parser.add_argument(
-        "-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VAL"
+        "-e", "--env", action="append", default=[], type=env_variable, metavar="KEY[=VAL]"
     )
     exec_parser.add_argument("-u", "--user")
     exec_parser.add_argument("-w", "--workdir")
@@ -63,6 +64,7 @@ def register(commands: Subcommands) -> None:
         "run", help="create and start a container, show its output, exit with its exit code"
     )
     run_parser.add_argument("-i", "--interactive", action="store_true", help="forward stdin")
+    run_parser.add_argument("-d", "--detach", action="store_true", help="start it, print its id, exit")
     _add_create_arguments(run_parser)
     run_parser.set_defaults(func=run)
 
@@ -182,7 +184,7 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
             args.cmd,
             stdin=stdin_chunks() if args.interactive else None,
             tty=args.tty,
-            env=dict(args.env) if args.env else None,
+            env=environment(args.env),
             user=args.user,
             working_dir=args.workdir,
             output=write_frame,
@@ -192,6 +194,8 @@ async def exec_command(docker: Client, args: argparse.Namespace) -> int:
 
 
 async def run(docker: Client, args: argparse.Namespace) -> int:
+    if args.detach:
+        return await _run_detached(docker, args)
     if _terminal_missing(args):
         return 1
     options: dict[str, Any] = {k: v for k, v in _create_options(args).items() if v is not None}
@@ -212,6 +216,27 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
         error(str(exc))
         return run_failure_status(exc)
     return result.exit_code
+
+
+async def _run_detached(docker: Client, args: argparse.Namespace) -> int:
+    """``run -d``: create and start, print the id.  As with an attached run, a container that
+    fails to start (or whose start is cancelled) is removed: its id was never handed out."""
+    try:
+        with anyio.CancelScope(shield=True):  # a create cancelled in flight would lose the id
+            created = await docker.containers.create(
+                args.image, args.cmd or None, **_create_options(args), open_stdin=args.interactive or None
+            )
+        try:
+            await docker.containers.start(created.id)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await _remove_quietly(docker, created.id)
+            raise
+    except EngineError as exc:
+        error(str(exc))
+        return run_failure_status(exc)
+    show_created(args, created)
+    return 0
 
 
 def run_failure_status(exc: EngineError) -> int:

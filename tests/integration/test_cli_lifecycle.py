@@ -1,8 +1,10 @@
 """The bundled CLI, run as a user runs it, against every real daemon."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,3 +90,34 @@ def test_no_daemon_exits_1_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == f"engine-client: error: cannot connect to the Docker daemon at {host}; is it running?\n"
+
+
+def _wait_until_running(host: str, name: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        inspected = engine_client("--host", host, "--json", "inspect", name)
+        if inspected.returncode == 0 and json.loads(inspected.stdout)["State"]["Running"]:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} did not start")
+
+
+@pytest.mark.parametrize("remove", [True, False], ids=["rm", "keep"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_cancelling_signal_removes_what_run_created_and_exits_128_plus_it(
+    live_daemon: Daemon, labels: list[str], remove: bool, signum: int
+) -> None:
+    name = f"ec-cli-signal-{uuid.uuid4().hex[:12]}"
+    command = [sys.executable, "-m", "engine_client", "--host", live_daemon.host, "run",
+               *(["--rm"] if remove else []), "--name", name, *labels, IMAGE, "sleep", "100"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            _wait_until_running(live_daemon.host, name)
+            process.send_signal(signum)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+    assert process.returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr
+    gone = engine_client("--host", live_daemon.host, "inspect", name)
+    assert gone.returncode == 1 and "No such container" in gone.stderr

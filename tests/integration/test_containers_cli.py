@@ -156,3 +156,48 @@ def test_cp_both_directions(
 
     code, _, err = cli(live_daemon, "cp", f"{cid}:/no/such", str(out_dir))
     assert code == 1 and "404" in err
+
+    assert cli(live_daemon, "cp", f"{cid}:/etc", str(out_dir)) == (0, "", "")
+    assert (out_dir / "etc/mtab").readlink() == Path("/proc/mounts")  # copied as a symlink
+
+
+def test_cp_local_file_errors_exit_1_with_one_line(
+    live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
+) -> None:
+    cid = container("true", start=False)
+    host_file = tmp_path / "file"
+    host_file.write_text("x")
+    cases = [
+        ((f"{cid}:/etc", str(host_file)), f"{host_file}: is a file: cannot copy the directory /etc onto it"),
+        ((f"{cid}:/etc", str(tmp_path / "absent/x")), f"{tmp_path / 'absent'}: No such file or directory"),
+        ((str(tmp_path / "absent"), f"{cid}:/"), f"{tmp_path / 'absent'}: No such file or directory"),
+        ((str(tmp_path), f"{cid}:/etc/hostname"), f"{cid}:/etc/hostname: is a file: cannot copy the directory {tmp_path} onto it"),
+    ]
+    for args, message in cases:
+        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+
+
+def test_run_detached_and_rm_of_several(live_daemon: Daemon, cli: Run, container: Callable[..., str]) -> None:
+    name = unique_name()
+    code, out, err = cli(live_daemon, "run", "-d", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "sleep", "60")
+    assert code == 0, err
+    cid = out.strip()
+    assert len(cid) == 64
+    try:
+        code, out, _ = cli(live_daemon, "--json", "inspect", cid)
+        assert json.loads(out)["State"]["Running"] is True
+        stopped = container("true", start=False)
+        code, out, err = cli(live_daemon, "rm", "-f", name, "ec-test-no-such-container", stopped)
+        assert (code, out.split()) == (1, [name, stopped])
+        assert err.count("\n") == 1 and "ec-test-no-such-container" in err
+        assert cli(live_daemon, "inspect", cid)[0] == 1
+    finally:
+        cli(live_daemon, "rm", "-f", cid)
+
+
+def test_run_detached_that_cannot_start_leaves_nothing(live_daemon: Daemon, cli: Run) -> None:
+    name = unique_name()
+    code, out, err = cli(live_daemon, "run", "-d", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "ec-no-such-cmd")
+    assert (code, out) == (127, "")
+    assert err.count("\n") == 1
+    assert cli(live_daemon, "inspect", name)[0] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -121,6 +122,16 @@ async def test_archive_round_trip(docker: Client, make_container: MakeContainer,
     assert sorted(names) == ["data", "data/a.txt", "data/b.bin"]
     assert (tmp_path / "data/a.txt").read_bytes() == b"alpha"
     assert (tmp_path / "data/b.bin").read_bytes() == bytes(range(256)) * 40
+
+
+async def test_the_readme_example_copies_etc_with_its_absolute_symlink(
+    docker: Client, make_container: MakeContainer, tmp_path: Path
+) -> None:
+    cid = await make_container(["true"])
+    async with docker.containers.get_archive(cid, "/etc") as archive:
+        names = await extract_archive(archive, tmp_path / "out")
+    assert "etc/mtab" in names
+    assert os.readlink(tmp_path / "out/etc/mtab") == "/proc/mounts"
 
 
 async def test_archive_stat_of_a_symlink(docker: Client, make_container: MakeContainer) -> None:

@@ -1,15 +1,19 @@
+import base64
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import httpx
 import pytest
 
 from engine_client import InvalidArgument, NotFound, ServerError
-from engine_client._cli import main, report
+from engine_client._cli import Signalled, build_parser, main, report
+from engine_client._cli._common import environment
 from engine_client._cli.streams import console_size, run_failure_status
 
 from .fakes import Chunks, FakeDaemon
@@ -39,9 +43,23 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_bad_env_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, ["create", "-e", "NOEQUALS", "busybox"])
+    code, _, err = run(capsys, ["create", "-e", "=x", "busybox"])
     assert code == 2
-    assert "KEY=VALUE" in err
+    assert "invalid environment variable '=x'" in err
+
+
+def test_env_without_a_value_passes_ours_through_or_leaves_it_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EC_TEST_SET", "from host")
+    monkeypatch.delenv("EC_TEST_UNSET", raising=False)
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/containers/create", httpx.Response(201, json={"Id": "abc123", "Warnings": []}))
+    options = ["-e", "EC_TEST_SET", "-e", "EC_TEST_UNSET", "-e", "A=", "busybox"]
+    assert run(capsys, ["create", *options], daemon)[0] == 0
+    assert json.loads(daemon.requests[-1].content)["Env"] == ["EC_TEST_SET=from host", "A="]
+    args = build_parser().parse_args(["exec", "-e", "EC_TEST_SET", "-e", "EC_TEST_UNSET", "c1", "env"])
+    assert environment(args.env) == {"EC_TEST_SET": "from host"}
 
 
 def test_bad_host_is_a_usage_error_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,10 +71,30 @@ def test_bad_host_is_a_usage_error_on_one_line(capsys: pytest.CaptureFixture[str
 
 def test_unsafe_name_is_refused_before_any_request(capsys: pytest.CaptureFixture[str]) -> None:
     daemon = FakeDaemon()
-    code, _, err = run(capsys, ["rm", "-f", "x?force=1"], daemon)
+    code, _, err = run(capsys, ["inspect", "x?force=1"], daemon)
     assert code == 2
     assert "invalid container" in err
     assert daemon.requests == []
+
+
+def test_rm_tries_each_container_and_exits_1_if_any_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("DELETE", "/v1.45/containers/a", httpx.Response(204))
+    daemon.route("DELETE", "/v1.45/containers/c", httpx.Response(204))
+    code, out, err = run(capsys, ["rm", "-f", "a", "x?force=1", "b", "c"], daemon)
+    assert (code, out) == (1, "a\nc\n")
+    assert err.count("engine-client: error: ") == 2 and "invalid container" in err
+    assert daemon.paths() == ["/v1.45/containers/a", "/v1.45/containers/b", "/v1.45/containers/c"]
+    assert all(r.url.params["force"] in ("1", "true") for r in daemon.requests if r.method == "DELETE")
+
+
+def test_arguments_a_subcommand_does_not_take_are_told_with_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, ["start", "a", "b"])
+    assert code == 2
+    assert err.startswith("usage: engine-client start ")
+    assert err.endswith("engine-client start: error: unrecognized arguments: b\n")
+    code, _, err = run(capsys, ["network", "ls", "x"])
+    assert code == 2 and err.startswith("usage: engine-client network ls ")
 
 
 def test_no_daemon_exits_1_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
@@ -166,6 +204,13 @@ def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.Captur
     bug = ExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ZeroDivisionError()])
     with pytest.raises(ExceptionGroup):
         report(bug)
+
+
+def test_a_cancelling_signal_wins_over_the_errors_it_caused(capsys: pytest.CaptureFixture[str]) -> None:
+    group = BaseExceptionGroup("", [Signalled(signal.SIGTERM), NotFound(404, "no a", "GET", "/a")])
+    assert report(group) == 143
+    assert report(Signalled(signal.SIGINT)) == 130
+    assert capsys.readouterr().err == ""
 
 
 class ClosedPipe:
@@ -310,6 +355,155 @@ def test_unusable_config_file_is_one_warning_line_and_the_pull_goes_on(
     code, out, err = run(capsys, ["pull", "busybox"], daemon)
     assert code == 0 and "Image is up to date" in out
     assert err.splitlines() == [
-        f"WARNING: Error loading config file: cannot read {tmp_path}/config.json: not valid JSON"
+        "engine-client: warning: Error loading config file: "
+        f"cannot read {tmp_path}/config.json: not valid JSON"
     ]
     assert daemon.requests[-1].headers["X-Registry-Auth"] == "e30="
+
+
+def saving_daemon() -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/images/get", httpx.Response(200, content=b"tar"))
+    return daemon
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["load", "-i", "/nonexistent/x.tar"], "/nonexistent/x.tar: No such file or directory"),
+        (["import", "/nonexistent/x.tar"], "/nonexistent/x.tar: No such file or directory"),
+        (["save", "img", "-o", "/nonexistent/dir/x.tar"], "/nonexistent/dir/x.tar: No such file or directory"),
+        (["save", "img", "-o", "/"], "/: Is a directory"),
+        (["cp", "/nonexistent/x", "ctr:/"], "/nonexistent/x: No such file or directory"),
+    ],
+)
+def test_local_file_errors_exit_1_with_one_line_naming_the_path(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, argv, saving_daemon())
+    assert (code, err) == (1, f"engine-client: error: {message}\n")
+
+
+def test_an_oserror_without_a_path_is_told_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(ConnectionResetError("reset")) == 1
+    assert capsys.readouterr().err == "engine-client: error: reset\n"
+
+
+def test_the_daemons_warnings_are_one_line_each_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route(
+        "POST", "/v1.45/containers/create",
+        httpx.Response(201, json={"Id": "abc123", "Warnings": ["memory limit ignored", "and more"]}),
+    )
+    code, out, err = run(capsys, ["create", "busybox"], daemon)
+    assert (code, out) == (0, "abc123\n")
+    assert err == "engine-client: warning: memory limit ignored\nengine-client: warning: and more\n"
+
+
+@pytest.mark.filterwarnings("default")
+def test_python_warnings_are_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_TLS", "1")  # TLS without verification: the client warns
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path))
+    code, _, err = run(capsys, ["--host", "tcp://127.0.0.1:9", "ping"])
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "engine-client: warning: TLS certificate verification is disabled for tcp://127.0.0.1:9"
+    )
+    assert len(err.splitlines()) == 2
+
+
+def listing_daemon(*containers: dict[str, object]) -> FakeDaemon:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/json", httpx.Response(200, json=list(containers)))
+    return daemon
+
+
+def test_ps_cuts_the_command_with_a_real_ellipsis_then_quotes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    listed = {"Id": "c" * 64, "Image": "busybox", "Command": "sh -c 'seq 1 200000 | wc -l'",
+              "Status": "Up", "Names": ["/web"]}
+    code, out, _ = run(capsys, ["ps"], listing_daemon(listed))
+    assert code == 0
+    assert out.splitlines()[1].split("   ")[2] == '"sh -c \'seq 1 200000…"'
+
+
+@pytest.mark.parametrize(
+    ("argv", "route"),
+    [
+        (["images", "-q"], ("GET", "/v1.45/images/json", [])),
+        (["ps", "-q"], ("GET", "/v1.45/containers/json", [])),
+        (["network", "prune"], ("POST", "/v1.45/networks/prune", {"NetworksDeleted": None})),
+    ],
+)
+def test_nothing_listed_prints_nothing(
+    capsys: pytest.CaptureFixture[str], argv: list[str], route: tuple[str, str, object]
+) -> None:
+    daemon = FakeDaemon()
+    method, path, body = route
+    daemon.route(method, path, httpx.Response(200, json=body))
+    assert run(capsys, argv, daemon) == (0, "", "")
+
+
+def test_tag_prints_nothing_on_success(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("POST", "/v1.45/images/busybox/tag", httpx.Response(201))
+    assert run(capsys, ["tag", "busybox", "web:1"], daemon) == (0, "", "")
+    assert daemon.requests[-1].url.params["repo"] == "docker.io/library/web"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("fu%2Fx:1", "invalid image reference 'fu%2Fx:1'"),
+        ("Web:1", "invalid image reference 'Web:1': repository name must be lowercase"),
+    ],
+)
+def test_tag_says_why_a_reference_is_invalid(capsys: pytest.CaptureFixture[str], target: str, message: str) -> None:
+    assert run(capsys, ["tag", "busybox", target], FakeDaemon()) == (2, "", f"engine-client: error: {message}\n")
+
+
+def detaching_daemon(start: httpx.Response) -> FakeDaemon:
+    daemon = FakeDaemon()
+    created = {"Id": "abc123", "Warnings": ["careful"]}
+    daemon.route("POST", "/v1.45/containers/create", httpx.Response(201, json=created))
+    daemon.route("POST", "/v1.45/containers/abc123/start", start)
+    daemon.route("DELETE", "/v1.45/containers/abc123", httpx.Response(204))
+    return daemon
+
+
+def test_run_detached_starts_and_prints_the_id(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = detaching_daemon(httpx.Response(204))
+    code, out, err = run(capsys, ["run", "-d", "--rm", "busybox", "sleep", "9"], daemon)
+    assert (code, out, err) == (0, "abc123\n", "engine-client: warning: careful\n")
+    assert daemon.paths() == ["/v1.45/containers/create", "/v1.45/containers/abc123/start"]
+    assert json.loads(daemon.requests[1].content)["HostConfig"] == {"AutoRemove": True}
+
+
+def test_run_detached_removes_a_container_that_does_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+    refused = httpx.Response(400, json={"message": 'exec: "nope": executable file not found in $PATH'})
+    daemon = detaching_daemon(refused)
+    code, out, err = run(capsys, ["run", "-d", "busybox", "nope"], daemon)
+    assert (code, out) == (127, "")
+    assert "executable file not found" in err and err.count("\n") == 1
+    assert daemon.paths()[-1] == "/v1.45/containers/abc123" and daemon.requests[-1].method == "DELETE"
+
+
+def test_cp_out_tells_a_refused_member_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, kind, link in (("d", tarfile.DIRTYPE, ""), ("d/up", tarfile.SYMTYPE, "..")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, link
+            tar.addfile(info)
+        planted = tarfile.TarInfo("d/up/planted")
+        tar.addfile(planted, io.BytesIO(b""))
+    stat = base64.b64encode(json.dumps({"name": "d", "size": 0, "mode": 2147484141}).encode()).decode()
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/archive", httpx.Response(
+        200, headers={"X-Docker-Container-Path-Stat": stat}, stream=Chunks(buffer.getvalue())
+    ))
+    code, out, err = run(capsys, ["cp", "c1:/d", str(tmp_path)], daemon)
+    assert (code, out) == (1, "")
+    assert err == "engine-client: error: refusing to extract 'd/up/planted': it would be written through the symlink 'd/up'\n"
+    assert not (tmp_path / "planted").exists()

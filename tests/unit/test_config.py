@@ -29,6 +29,21 @@ def test_unsupported_host_is_a_clear_error_naming_the_value(host: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("tcp://256.1.1.1", "Invalid IPv4 address"),
+        ("tcp://[::zz]:2375", "does not appear to be an IPv4 or IPv6 address"),
+        (f"tcp://{'a' * 70_000}", "URL too long"),
+    ],
+)
+def test_a_host_no_request_could_reach_is_refused_when_configured(host: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason) as caught:
+        ClientConfig.from_env({"DOCKER_HOST": host})
+    assert host[:30] in str(caught.value)
+    assert main(["--host", host, "ping"]) == 2
+
+
+@pytest.mark.parametrize(
     ("host", "shown"),
     [
         ("tcp://user:hunter2@docker.example:2376", "tcp://user:***@docker.example:2376"),

@@ -15,6 +15,7 @@ from engine_client import (
     EngineError,
     EngineTimeout,
     Forbidden,
+    InvalidArgument,
     MalformedResponse,
     NotFound,
     ServerError,
@@ -123,6 +124,15 @@ async def test_httpx_errors_never_escape_raw() -> None:
             with pytest.raises(EngineError) as caught:
                 await docker.system.ping()
             assert not isinstance(caught.value, httpx.HTTPError)
+
+
+async def test_an_argument_that_makes_the_url_unusable_is_an_invalid_argument() -> None:
+    daemon = FakeDaemon()
+    async with daemon.client() as docker:
+        with pytest.raises(InvalidArgument, match="URL too long") as caught:
+            await docker.containers.inspect("a" * 100_000)
+    assert isinstance(caught.value.__cause__, httpx.InvalidURL)
+    assert daemon.paths() == []
 
 
 async def test_closed_client_is_a_usage_error_and_aclose_is_idempotent() -> None:

@@ -160,21 +160,10 @@ def multiplexed(*frames: tuple[int, bytes]) -> bytes:
     return b"".join(bytes([kind, 0, 0, 0]) + len(data).to_bytes(4, "big") + data for kind, data in frames)
 
 
-class Body(httpx.AsyncByteStream):
-    """A streamed body (MockTransport reads a ``content=`` body before the client sees it)."""
-
-    def __init__(self, *pieces: bytes) -> None:
-        self.pieces = pieces
-
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
-        for piece in self.pieces:
-            yield piece
-
-
 def container_with_logs(body: bytes) -> FakeDaemon:
     daemon = FakeDaemon()
     daemon.route("GET", "/v1.45/containers/c1/json", httpx.Response(200, json={"Id": "c1", "Config": {"Tty": False}}))
-    daemon.route("GET", "/v1.45/containers/c1/logs", lambda _: httpx.Response(200, stream=Body(body)))
+    daemon.route("GET", "/v1.45/containers/c1/logs", lambda _: httpx.Response(200, stream=Chunks(body)))
     return daemon
 
 
@@ -283,7 +272,7 @@ def test_run_failure_status_follows_docker_run(message: str, status: int) -> Non
 
 def test_wait_goes_on_past_a_missing_container_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     daemon = FakeDaemon()
-    daemon.route("POST", "/v1.45/containers/c1/wait", lambda _: httpx.Response(200, stream=Body(b'{"StatusCode": 3}')))
+    daemon.route("POST", "/v1.45/containers/c1/wait", lambda _: httpx.Response(200, stream=Chunks(b'{"StatusCode": 3}')))
     code, out, err = run(capsys, ["wait", "ghost", "c1"], daemon)
     assert (code, out) == (1, "3\n")
     assert err == "engine-client: error: page not found (404 on POST /v1.45/containers/ghost/wait)\n"

@@ -21,7 +21,7 @@ from engine_client import (
     StreamType,
 )
 
-from .fakes import FakeDaemon
+from .fakes import Chunks, FakeDaemon
 
 pytestmark = pytest.mark.anyio
 
@@ -67,17 +67,6 @@ class FakeNetworkStream:
 
     def get_extra_info(self, info: str) -> Any:
         return self.socket if info == "socket" else None
-
-
-class Body(httpx.AsyncByteStream):
-    """A response body delivered in the given pieces, as a real transport streams it."""
-
-    def __init__(self, *pieces: bytes) -> None:
-        self.pieces = pieces
-
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
-        for piece in self.pieces:
-            yield piece
 
 
 def inspect_route(daemon: FakeDaemon, tty: bool) -> None:
@@ -263,7 +252,7 @@ async def test_log_framing_follows_config_tty_not_content_type(tty: bool) -> Non
     inspect_route(daemon, tty=tty)
     pieces = (body[:3], body[3:11], body[11:])
     daemon.route(
-        "GET", f"/v1.45/containers/{CID}/logs", lambda _: httpx.Response(200, stream=Body(*pieces))
+        "GET", f"/v1.45/containers/{CID}/logs", lambda _: httpx.Response(200, stream=Chunks(*pieces))
     )
     async with daemon.client() as docker:
         frames = await docker.containers.logs(CID, tail=10, since=1.5, timestamps=True)
@@ -282,7 +271,7 @@ async def test_logs_ending_inside_a_frame_raise_stream_error() -> None:
     daemon.route(
         "GET",
         f"/v1.45/containers/{CID}/logs",
-        lambda _: httpx.Response(200, stream=Body(frame(1, b"cut")[:9])),
+        lambda _: httpx.Response(200, stream=Chunks(frame(1, b"cut")[:9])),
     )
     async with daemon.client() as docker:
         with pytest.raises(StreamError):

@@ -22,16 +22,18 @@ import contextlib
 import math
 import re
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 import anyio
 import anyio.abc
 import httpx
+from anyio import TypedAttributeSet, typed_attribute
 from anyio.abc import SocketAttribute
 from anyio.streams.tls import TLSAttribute, TLSStream
 
-__all__ = ["Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
+__all__ = ["ConnectionAttribute", "Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
 
 Connector = Callable[[], Awaitable[anyio.abc.ByteStream]]
 
@@ -49,22 +51,50 @@ _HEX: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
+class ConnectionAttribute(TypedAttributeSet):
+    #: ``() -> bool``, from streams that know whether they are still open with nothing
+    #: unread; the transport peeks at the socket of other streams.
+    idle_and_open: Callable[[], bool] = typed_attribute()
+
+
 def unix_connector(path: str) -> Connector:
     """Connects to a Unix socket."""
 
     async def connect() -> anyio.abc.ByteStream:
+        if _on_asyncio():
+            from . import _aio
+
+            return await _aio.connect_unix(path)
         return await anyio.connect_unix(path)
 
     return connect
 
 
 def tcp_connector(host: str, port: int) -> Connector:
-    """Connects over plain TCP (TCP_NODELAY is set by anyio)."""
+    """Connects over plain TCP (TCP_NODELAY is set by anyio, and by asyncio)."""
 
     async def connect() -> anyio.abc.ByteStream:
+        if _on_asyncio():
+            from . import _aio
+
+            return await _aio.connect_tcp(host, port)
         return await anyio.connect_tcp(host, port)
 
     return connect
+
+
+def _on_asyncio() -> bool:
+    """In a task of asyncio's own event loop (not trio, nor trio as a guest of asyncio; not
+    uvloop, whose transports own their sockets differently)."""
+    asyncio = sys.modules.get("asyncio")
+    try:
+        return (
+            asyncio is not None
+            and asyncio.current_task() is not None
+            and isinstance(asyncio.get_running_loop(), asyncio.SelectorEventLoop)
+        )
+    except RuntimeError:  # no asyncio loop running in this thread
+        return False
 
 
 class _Retry(Exception):
@@ -77,11 +107,12 @@ class _Retry(Exception):
 class _Connection:
     """One byte stream plus the bytes read from it but not yet consumed."""
 
-    __slots__ = ("buffer", "direct", "raw_socket", "socket", "stream")
+    __slots__ = ("buffer", "direct", "idle_and_open", "raw_socket", "socket", "stream")
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self.stream = stream
         self.buffer = b""
+        self.idle_and_open = stream.extra(ConnectionAttribute.idle_and_open, None)
         self.raw_socket = stream.extra(SocketAttribute.raw_socket, None)
         # asyncio's TCP/TLS streams expose a TransportSocket, which cannot recv: no peeking.
         raw = self.raw_socket if isinstance(self.raw_socket, socket.socket) else None
@@ -92,6 +123,8 @@ class _Connection:
 
     def is_idle_and_open(self) -> bool:
         """False when the peer closed an idle connection (or sent bytes nobody asked for)."""
+        if self.idle_and_open is not None:
+            return self.idle_and_open()
         sock = self.socket
         if sock is None:
             return True

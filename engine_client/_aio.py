@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -30,6 +31,13 @@ __all__ = ["ProtocolStream", "connect_tcp", "connect_unix"]
 
 #: Bytes buffered unread before the transport stops reading from the socket.
 _HIGH_WATER: Final = 1024 * 1024
+#: Most bytes read from the socket at once.
+_READ_SIZE: Final = 256 * 1024
+#: One read buffer per event loop, shared by its connections: each read is copied out of it
+#: before the loop does anything else.
+_read_buffers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def connect_unix(path: str) -> ProtocolStream:
@@ -59,17 +67,25 @@ async def _connect(family: int, address: Any) -> ProtocolStream:
         if family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         await loop.sock_connect(sock, address)
-        transport, protocol = await loop.connect_accepted_socket(_Protocol, sock)
+        buffer = _read_buffers.get(loop)
+        if buffer is None:
+            buffer = _read_buffers[loop] = memoryview(bytearray(_READ_SIZE))
+        transport, protocol = await loop.connect_accepted_socket(lambda: _Protocol(buffer), sock)
     except BaseException:
         sock.close()
         raise
     return ProtocolStream(transport, protocol, sock)
 
 
-class _Protocol(asyncio.Protocol):
-    """Buffers what arrives; wakes the task waiting to read, and the one waiting to write."""
+class _Protocol(asyncio.BufferedProtocol):
+    """Buffers what arrives; wakes the task waiting to read, and the one waiting to write.
 
-    def __init__(self) -> None:
+    A buffered protocol: asyncio's plain ``recv(256 KiB)`` allocates (and maps, and unmaps)
+    256 KiB for every read, which costs more than a whole small response.
+    """
+
+    def __init__(self, buffer: memoryview) -> None:
+        self.buffer = buffer
         self.chunks: deque[bytes] = deque()
         self.size = 0
         self.eof = False
@@ -88,7 +104,11 @@ class _Protocol(asyncio.Protocol):
         transport.set_write_buffer_limits(high=0)
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = self.buffer[:nbytes].tobytes()
         self.chunks.append(data)
         self.size += len(data)
         if self.size > _HIGH_WATER and not self.reading_paused and self.transport is not None:
@@ -114,23 +134,40 @@ class _Protocol(asyncio.Protocol):
         self.writing_paused = False
         _wake(self.writer)
 
-    async def readable(self) -> None:
+    async def readable(self, limit: float | None) -> None:
         if self.reader is not None:
             raise anyio.BusyResourceError("reading from")
-        waiter = self.reader = asyncio.get_running_loop().create_future()
+        self.reader = asyncio.get_running_loop().create_future()
         try:
-            await waiter
+            await _wait(self.reader, limit)
         finally:
             self.reader = None
 
-    async def writable(self) -> None:
+    async def writable(self, limit: float | None) -> None:
         if self.writer is not None:
             raise anyio.BusyResourceError("writing to")
-        waiter = self.writer = asyncio.get_running_loop().create_future()
+        self.writer = asyncio.get_running_loop().create_future()
         try:
-            await waiter
+            await _wait(self.writer, limit)
         finally:
             self.writer = None
+
+
+async def _wait(waiter: asyncio.Future[None], limit: float | None) -> None:
+    """``TimeoutError`` after ``limit`` seconds: a timer costs less than a cancel scope."""
+    if limit is None:
+        await waiter
+        return
+    timer = asyncio.get_running_loop().call_later(limit, _expire, waiter)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 def _wake(waiter: asyncio.Future[None] | None) -> None:
@@ -158,6 +195,8 @@ class ProtocolStream(anyio.abc.ByteStream):
             SocketAttribute.local_address: sock.getsockname,
             SocketAttribute.remote_address: sock.getpeername,
             ConnectionAttribute.idle_and_open: lambda: self.is_idle_and_open,
+            ConnectionAttribute.receive_within: lambda: self.receive,
+            ConnectionAttribute.send_within: lambda: self.send,
         }
 
     def is_idle_and_open(self) -> bool:
@@ -165,14 +204,15 @@ class ProtocolStream(anyio.abc.ByteStream):
         protocol = self._protocol
         return not (protocol.chunks or protocol.eof or protocol.lost or self._closed)
 
-    async def receive(self, max_bytes: int = 65536) -> bytes:
+    async def receive(self, max_bytes: int = 65536, limit: float | None = None) -> bytes:
+        """``limit`` bounds the wait for bytes (``TimeoutError``)."""
         protocol = self._protocol
         chunks = protocol.chunks
         while not chunks:
             self._check_usable()
             if protocol.eof:
                 raise anyio.EndOfStream
-            await protocol.readable()
+            await protocol.readable(limit)
         chunk = chunks.popleft()
         if len(chunk) > max_bytes:
             chunks.appendleft(chunk[max_bytes:])
@@ -183,7 +223,8 @@ class ProtocolStream(anyio.abc.ByteStream):
             self._transport.resume_reading()
         return chunk
 
-    async def send(self, item: bytes) -> None:
+    async def send(self, item: bytes, limit: float | None = None) -> None:
+        """``limit`` bounds the wait for the kernel to take it all (``TimeoutError``)."""
         self._check_usable()
         transport = self._transport
         transport.write(item)
@@ -191,7 +232,7 @@ class ProtocolStream(anyio.abc.ByteStream):
             # The write failed at once (the peer is gone): nothing of it was sent.
             raise anyio.BrokenResourceError("the connection was lost while writing")
         while self._protocol.writing_paused:
-            await self._protocol.writable()
+            await self._protocol.writable(limit)
             self._check_usable()
 
     async def send_eof(self) -> None:

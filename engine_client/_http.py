@@ -18,8 +18,6 @@ There is no pool wait, so ``pool`` is never used.
 
 from __future__ import annotations
 
-import contextlib
-import math
 import re
 import socket
 import sys
@@ -52,9 +50,14 @@ _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class ConnectionAttribute(TypedAttributeSet):
-    #: ``() -> bool``, from streams that know whether they are still open with nothing
-    #: unread; the transport peeks at the socket of other streams.
+    """What a stream may offer beyond ``ByteStream``; the transport makes do without."""
+
+    #: Whether it is still open with nothing unread (otherwise: a peek at its socket).
     idle_and_open: Callable[[], bool] = typed_attribute()
+    #: ``receive(max_bytes, timeout)`` raising ``TimeoutError`` (otherwise: a cancel scope).
+    receive_within: Callable[[int, float | None], Awaitable[bytes]] = typed_attribute()
+    #: ``send(data, timeout)`` raising ``TimeoutError`` (otherwise: a cancel scope).
+    send_within: Callable[[bytes, float | None], Awaitable[None]] = typed_attribute()
 
 
 def unix_connector(path: str) -> Connector:
@@ -107,18 +110,27 @@ class _Retry(Exception):
 class _Connection:
     """One byte stream plus the bytes read from it but not yet consumed."""
 
-    __slots__ = ("buffer", "direct", "idle_and_open", "raw_socket", "socket", "stream")
+    __slots__ = (
+        "buffer",
+        "direct",
+        "idle_and_open",
+        "raw_socket",
+        "receive_within",
+        "send_within",
+        "socket",
+        "stream",
+    )
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self.stream = stream
         self.buffer = b""
         self.idle_and_open = stream.extra(ConnectionAttribute.idle_and_open, None)
+        self.receive_within = stream.extra(ConnectionAttribute.receive_within, None)
+        self.send_within = stream.extra(ConnectionAttribute.send_within, None)
         self.raw_socket = stream.extra(SocketAttribute.raw_socket, None)
         # asyncio's TCP/TLS streams expose a TransportSocket, which cannot recv: no peeking.
         raw = self.raw_socket if isinstance(self.raw_socket, socket.socket) else None
         self.socket: socket.socket | None = raw
-        # A plain socket stream (not TLS) can take a request without a trip through the
-        # event loop: anyio's send always yields first, which costs as much as the write.
         self.direct = raw if isinstance(stream, anyio.abc.SocketStream) else None
 
     def is_idle_and_open(self) -> bool:
@@ -139,10 +151,13 @@ class _Connection:
     async def receive(self, limit: float | None, size: int = RECEIVE_SIZE) -> bytes:
         """The next bytes from the stream, waiting ``limit`` seconds at most; ``b""`` at its end."""
         try:
+            if self.receive_within is not None:
+                return await self.receive_within(size, limit)
             if limit is None:
                 return await self.stream.receive(size)
-            with anyio.fail_after(limit):
+            with anyio.CancelScope(deadline=anyio.current_time() + limit):
                 return await self.stream.receive(size)
+            raise TimeoutError  # the scope's deadline passed (cheaper than fail_after)
         except anyio.EndOfStream:
             return b""
         except TimeoutError as exc:
@@ -150,13 +165,32 @@ class _Connection:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             raise httpx.ReadError(f"reading from the connection failed: {_describe(exc)}") from exc
 
+    def send_now(self, data: bytes) -> int:
+        """How much of ``data`` the socket took without waiting (0: ``send`` it instead).
+
+        A plain socket stream (not TLS) can take a request without a trip through the event
+        loop: anyio's send always yields first, which costs as much as the write.
+        """
+        if self.direct is None:
+            return 0
+        try:
+            return self.direct.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise httpx.WriteError(f"writing to the connection failed: {_describe(exc)}") from exc
+
     async def send(self, data: bytes, limit: float | None) -> None:
         try:
-            if limit is None:
+            if self.send_within is not None:
+                await self.send_within(data, limit)
+            elif limit is None:
                 await self.stream.send(data)
             else:
-                with anyio.fail_after(limit):
+                with anyio.CancelScope(deadline=anyio.current_time() + limit):
                     await self.stream.send(data)
+                    return
+                raise TimeoutError
         except TimeoutError as exc:
             raise httpx.WriteTimeout("timed out sending to the daemon") from exc
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
@@ -479,29 +513,12 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         chunked: bool,
         timeouts: dict[str, Any],
     ) -> httpx.Response:
-        write_timeout = timeouts.get("write")
         read_timeout = timeouts.get("read")
         retry_after_send = stream is None and request.method in _IDEMPOTENT
-        # A scope costs about as much as parsing a response, so there is one per exchange.  A
-        # request sent in one small write cannot wait long for the socket: the read deadline
-        # then covers the whole exchange.  Otherwise the deadline moves from write to read.
-        single_write = stream is None and len(body) <= _COALESCE_SIZE
-        scope = anyio.CancelScope(
-            deadline=_deadline(read_timeout if single_write else write_timeout)
-        )
-        reading = single_write
-        with scope:
-            await _send_request(connection, head, body, stream, chunked)
-            if not single_write:
-                reading = True
-                scope.deadline = _deadline(read_timeout)
-            head_ = await _receive_head(connection, retry_after_send)
-            while head_.status < 200 and head_.status != 101:  # informational: skip
-                head_ = await _receive_head(connection, False)
-        if scope.cancelled_caught:
-            if reading:
-                raise httpx.ReadTimeout("timed out waiting for the daemon's response")
-            raise httpx.WriteTimeout("timed out sending to the daemon")
+        await _send_request(connection, head, body, stream, chunked, timeouts.get("write"))
+        head_ = await _receive_head(connection, retry_after_send, read_timeout)
+        while head_.status < 200 and head_.status != 101:  # informational: skip
+            head_ = await _receive_head(connection, False, read_timeout)
         return await self._response(connection, request.method, head_, read_timeout)
 
     async def _response(
@@ -534,7 +551,9 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         return response
 
 
-async def _receive_head(connection: _Connection, retry_on_eof: bool) -> _Head:
+async def _receive_head(
+    connection: _Connection, retry_on_eof: bool, read_timeout: float | None
+) -> _Head:
     """Read and parse a response head; ``_Retry`` when the connection ended before any byte."""
     buffer = connection.buffer
     start = 0
@@ -542,7 +561,7 @@ async def _receive_head(connection: _Connection, retry_on_eof: bool) -> _Head:
         if len(buffer) > MAX_HEAD_SIZE:
             raise httpx.RemoteProtocolError("response head too long")
         try:
-            data = await connection.receive(None)
+            data = await connection.receive(read_timeout)
         except httpx.ReadError as exc:
             if retry_on_eof and not buffer:
                 raise _Retry(exc) from exc.__cause__
@@ -564,37 +583,28 @@ async def _send_request(
     body: bytes,
     stream: httpx.AsyncByteStream | None,
     chunked: bool,
+    write_timeout: float | None,
 ) -> None:
-    send = connection.stream.send
     first = head + body if body and len(body) <= _COALESCE_SIZE else head
     try:
-        sent = 0
-        if connection.direct is not None:
-            with contextlib.suppress(BlockingIOError):
-                sent = connection.direct.send(first)
+        sent = connection.send_now(first)
         if not sent:
-            await send(first)
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-        # Nothing reached the daemon: safe to repeat on a fresh connection.
-        error = httpx.WriteError(f"writing to the connection failed: {_describe(exc)}")
-        raise _Retry(error) from exc
-    try:
-        if 0 < sent < len(first):
-            await send(first[sent:])
-        if len(body) > _COALESCE_SIZE:
-            await send(body)
-        if stream is not None:
-            async for chunk in stream:
-                if chunk:
-                    await send(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-            if chunked:
-                await send(b"0\r\n\r\n")
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-        raise httpx.WriteError(f"writing to the connection failed: {_describe(exc)}") from exc
-
-
-def _deadline(timeout: float | None) -> float:
-    return math.inf if timeout is None else anyio.current_time() + timeout
+            await connection.send(first, write_timeout)
+            sent = len(first)
+    except httpx.WriteError as exc:
+        # The request did not reach the daemon whole: safe to repeat on a fresh connection.
+        raise _Retry(exc) from exc.__cause__
+    if sent < len(first):
+        await connection.send(first[sent:], write_timeout)
+    if len(body) > _COALESCE_SIZE:
+        await connection.send(body, write_timeout)
+    if stream is not None:
+        async for chunk in stream:
+            if chunk:
+                data = b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk
+                await connection.send(data, write_timeout)
+        if chunked:
+            await connection.send(b"0\r\n\r\n", write_timeout)
 
 
 class _Body(httpx.AsyncByteStream):

@@ -391,9 +391,19 @@ def _encode_request(
 class _Head:
     """A parsed response head, with what decides the framing of its body."""
 
-    __slots__ = ("chunked", "headers", "keep_alive", "length", "reason", "status", "version")
+    __slots__ = (
+        "ascii",
+        "chunked",
+        "headers",
+        "keep_alive",
+        "length",
+        "reason",
+        "status",
+        "version",
+    )
 
     def __init__(self, head: bytes) -> None:
+        self.ascii = head.isascii()
         status_line, _, rest = head.partition(b"\r\n")
         self.version, _, status_reason = status_line.partition(b" ")
         code, _, self.reason = status_reason.partition(b" ")
@@ -424,6 +434,15 @@ class _Head:
             self.keep_alive = self.keep_alive and self.chunked
         elif name == b"connection" and b"close" in value.lower():
             self.keep_alive = False
+
+    def response(self, stream: httpx.AsyncByteStream, extensions: dict[str, Any]) -> httpx.Response:
+        response = httpx.Response(
+            self.status, headers=self.headers, stream=stream, extensions=extensions
+        )
+        if self.ascii:
+            # What httpx would find by decoding every header on first access, known already.
+            response.headers.encoding = "ascii"
+        return response
 
     def decoder(self, method: str) -> _Decoder:
         """How the body is framed (which may forbid reusing the connection)."""
@@ -524,24 +543,21 @@ class HTTPTransport(httpx.AsyncBaseTransport):
     async def _response(
         self, connection: _Connection, method: str, head: _Head, read_timeout: float | None
     ) -> httpx.Response:
-        status, headers = head.status, head.headers
+        status = head.status
         extensions: dict[str, Any] = {"http_version": head.version, "reason_phrase": head.reason}
         if status == 101:
             extensions["network_stream"] = NetworkStream(connection)
-            stream = _UpgradedBody(connection)
-            return httpx.Response(status, headers=headers, stream=stream, extensions=extensions)
+            return head.response(_UpgradedBody(connection), extensions)
         decoder = head.decoder(method)
         buffered, connection.buffer = connection.buffer, b""
         pending = decoder.feed(buffered) if buffered else []
         if not decoder.done:
             body = _Body(self, connection, decoder, pending, head.keep_alive, read_timeout)
-            return httpx.Response(status, headers=headers, stream=body, extensions=extensions)
+            return head.response(body, extensions)
         # The whole body is in memory already: release the connection now, and spare the
         # caller httpx's async read loop (``aread()`` returns ``_content`` when it is set).
         content = pending[0] if len(pending) == 1 else b"".join(pending)
-        response = httpx.Response(
-            status, headers=headers, stream=httpx.ByteStream(content), extensions=extensions
-        )
+        response = head.response(httpx.ByteStream(content), extensions)
         response._content = content
         connection.buffer = decoder.leftover
         if head.keep_alive:

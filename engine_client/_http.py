@@ -29,7 +29,6 @@ import anyio.abc
 import httpx
 from anyio import TypedAttributeSet, typed_attribute
 from anyio.abc import SocketAttribute
-from anyio.streams.tls import TLSAttribute, TLSStream
 
 __all__ = ["ConnectionAttribute", "Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
 
@@ -198,6 +197,8 @@ class _Connection:
 
     async def send_eof(self) -> None:
         """Half-close: the peer reads end of stream, and its bytes keep coming back."""
+        from anyio.streams.tls import TLSStream  # rarely needed, and slow to import
+
         stream: anyio.abc.AnyByteStream = self.stream
         # TLS has no half-close; like the docker CLI, shut the write side of the connection
         # beneath it (the daemon reads that as EOF).  Sockets shut their write side, an ssh
@@ -723,5 +724,7 @@ class NetworkStream:
         if info == "server_addr":
             return stream.extra(SocketAttribute.remote_address, None)
         if info == "ssl_object":
+            from anyio.streams.tls import TLSAttribute  # rarely needed, and slow to import
+
             return stream.extra(TLSAttribute.ssl_object, None)
         return None

@@ -367,7 +367,7 @@ class Client:
         stream: bool,
     ) -> httpx.Response:
         self._check_open()
-        version = await self.api_version() if versioned else None
+        version = (self._api_version or await self.api_version()) if versioned else None
         response = await self._send_once(
             method, version, path, params, json, content, headers, timeout, stream
         )
@@ -405,17 +405,15 @@ class Client:
         stream: bool,
     ) -> httpx.Response:
         try:
-            request = httpx.Request(
+            request = _request(
                 method,
                 self._url(_target(version, path, params)),
-                json=json,
-                content=content,
-                headers=headers,
-                extensions=(
-                    self._default_extensions
-                    if timeout is DEFAULT
-                    else {"timeout": self._timeouts(timeout)}
-                ),
+                json,
+                content,
+                headers,
+                self._default_extensions
+                if timeout is DEFAULT
+                else {"timeout": self._timeouts(timeout)},
             )
             response = await self._transport.handle_async_request(request)
         except (httpx.TransportError, httpx.InvalidURL):
@@ -446,9 +444,11 @@ class Client:
                 with transport_errors(self.config.host):
                     raise
             raise
-        if not response.is_closed:
-            # Reading to the end released the connection (httpx closes on the last chunk, and
-            # a body in memory has nothing to release): this cannot block, so no shield.
+        if isinstance(response.stream, httpx.ByteStream):
+            response.is_closed = True  # a body in memory has nothing to release
+        elif not response.is_closed:
+            # Reading to the end released the connection (httpx closes on the last chunk):
+            # this cannot block, so no shield.
             await response.aclose()
 
     def _timeouts(self, read: Timeout) -> dict[str, float | None]:
@@ -456,6 +456,42 @@ class Client:
         read_timeout = configured if isinstance(read, _Default) else read
         connect = self.config.connect_timeout
         return {"connect": connect, "read": read_timeout, "write": configured, "pool": connect}
+
+
+def _request(
+    method: str,
+    url: httpx.URL,
+    json: Any,
+    content: Content,
+    headers: Mapping[str, str] | None,
+    extensions: dict[str, Any],
+) -> httpx.Request:
+    """The request ``httpx.Request(json=..., content=...)`` makes, with the same headers,
+    built in one pass (httpx rebuilds and re-checks its header list twice)."""
+    if isinstance(content, AsyncIterator):  # httpx frames a stream (chunked)
+        return httpx.Request(method, url, content=content, headers=headers, extensions=extensions)
+    raw = [(b"Host", url.netloc)]
+    given: frozenset[str] = frozenset()
+    if headers:
+        raw += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+        given = frozenset(name.lower() for name in headers)
+    if json is not None:
+        body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        content = body.encode()
+        if "content-type" not in given:
+            raw.append((b"Content-Type", b"application/json"))
+    if (content or method in _BODY_METHODS) and not given & _FRAMING:
+        raw.append((b"Content-Length", b"%d" % len(content or b"")))
+    request = httpx.Request(
+        method, url, headers=raw, stream=httpx.ByteStream(content or b""), extensions=extensions
+    )
+    request.read()
+    return request
+
+
+#: Methods whose requests carry a Content-Length even without a body (as httpx sends them).
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+_FRAMING: Final = frozenset({"content-length", "transfer-encoding"})
 
 
 def _choose_version(ping: Ping) -> str:

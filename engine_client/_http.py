@@ -18,20 +18,19 @@ There is no pool wait, so ``pool`` is never used.
 
 from __future__ import annotations
 
-import contextlib
-import math
 import re
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 import anyio
 import anyio.abc
 import httpx
+from anyio import TypedAttributeSet, typed_attribute
 from anyio.abc import SocketAttribute
-from anyio.streams.tls import TLSAttribute, TLSStream
 
-__all__ = ["Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
+__all__ = ["ConnectionAttribute", "Connector", "HTTPTransport", "tcp_connector", "unix_connector"]
 
 Connector = Callable[[], Awaitable[anyio.abc.ByteStream]]
 
@@ -49,22 +48,55 @@ _HEX: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
+class ConnectionAttribute(TypedAttributeSet):
+    """What a stream may offer beyond ``ByteStream``; the transport makes do without."""
+
+    #: Whether it is still open with nothing unread (otherwise: a peek at its socket).
+    idle_and_open: Callable[[], bool] = typed_attribute()
+    #: ``receive(max_bytes, timeout)`` raising ``TimeoutError`` (otherwise: a cancel scope).
+    receive_within: Callable[[int, float | None], Awaitable[bytes]] = typed_attribute()
+    #: ``send(data, timeout)`` raising ``TimeoutError`` (otherwise: a cancel scope).
+    send_within: Callable[[bytes, float | None], Awaitable[None]] = typed_attribute()
+
+
 def unix_connector(path: str) -> Connector:
     """Connects to a Unix socket."""
 
     async def connect() -> anyio.abc.ByteStream:
+        if _on_asyncio():
+            from . import _aio
+
+            return await _aio.connect_unix(path)
         return await anyio.connect_unix(path)
 
     return connect
 
 
 def tcp_connector(host: str, port: int) -> Connector:
-    """Connects over plain TCP (TCP_NODELAY is set by anyio)."""
+    """Connects over plain TCP (TCP_NODELAY is set by anyio, and by asyncio)."""
 
     async def connect() -> anyio.abc.ByteStream:
+        if _on_asyncio():
+            from . import _aio
+
+            return await _aio.connect_tcp(host, port)
         return await anyio.connect_tcp(host, port)
 
     return connect
+
+
+def _on_asyncio() -> bool:
+    """In a task of asyncio's own event loop (not trio, nor trio as a guest of asyncio; not
+    uvloop, whose transports own their sockets differently)."""
+    asyncio = sys.modules.get("asyncio")
+    try:
+        return (
+            asyncio is not None
+            and asyncio.current_task() is not None
+            and isinstance(asyncio.get_running_loop(), asyncio.SelectorEventLoop)
+        )
+    except RuntimeError:  # no asyncio loop running in this thread
+        return False
 
 
 class _Retry(Exception):
@@ -77,21 +109,33 @@ class _Retry(Exception):
 class _Connection:
     """One byte stream plus the bytes read from it but not yet consumed."""
 
-    __slots__ = ("buffer", "direct", "raw_socket", "socket", "stream")
+    __slots__ = (
+        "buffer",
+        "direct",
+        "idle_and_open",
+        "raw_socket",
+        "receive_within",
+        "send_within",
+        "socket",
+        "stream",
+    )
 
     def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self.stream = stream
         self.buffer = b""
+        self.idle_and_open = stream.extra(ConnectionAttribute.idle_and_open, None)
+        self.receive_within = stream.extra(ConnectionAttribute.receive_within, None)
+        self.send_within = stream.extra(ConnectionAttribute.send_within, None)
         self.raw_socket = stream.extra(SocketAttribute.raw_socket, None)
         # asyncio's TCP/TLS streams expose a TransportSocket, which cannot recv: no peeking.
         raw = self.raw_socket if isinstance(self.raw_socket, socket.socket) else None
         self.socket: socket.socket | None = raw
-        # A plain socket stream (not TLS) can take a request without a trip through the
-        # event loop: anyio's send always yields first, which costs as much as the write.
         self.direct = raw if isinstance(stream, anyio.abc.SocketStream) else None
 
     def is_idle_and_open(self) -> bool:
         """False when the peer closed an idle connection (or sent bytes nobody asked for)."""
+        if self.idle_and_open is not None:
+            return self.idle_and_open()
         sock = self.socket
         if sock is None:
             return True
@@ -106,10 +150,13 @@ class _Connection:
     async def receive(self, limit: float | None, size: int = RECEIVE_SIZE) -> bytes:
         """The next bytes from the stream, waiting ``limit`` seconds at most; ``b""`` at its end."""
         try:
+            if self.receive_within is not None:
+                return await self.receive_within(size, limit)
             if limit is None:
                 return await self.stream.receive(size)
-            with anyio.fail_after(limit):
+            with anyio.CancelScope(deadline=anyio.current_time() + limit):
                 return await self.stream.receive(size)
+            raise TimeoutError  # the scope's deadline passed (cheaper than fail_after)
         except anyio.EndOfStream:
             return b""
         except TimeoutError as exc:
@@ -117,13 +164,32 @@ class _Connection:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             raise httpx.ReadError(f"reading from the connection failed: {_describe(exc)}") from exc
 
+    def send_now(self, data: bytes) -> int:
+        """How much of ``data`` the socket took without waiting (0: ``send`` it instead).
+
+        A plain socket stream (not TLS) can take a request without a trip through the event
+        loop: anyio's send always yields first, which costs as much as the write.
+        """
+        if self.direct is None:
+            return 0
+        try:
+            return self.direct.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise httpx.WriteError(f"writing to the connection failed: {_describe(exc)}") from exc
+
     async def send(self, data: bytes, limit: float | None) -> None:
         try:
-            if limit is None:
+            if self.send_within is not None:
+                await self.send_within(data, limit)
+            elif limit is None:
                 await self.stream.send(data)
             else:
-                with anyio.fail_after(limit):
+                with anyio.CancelScope(deadline=anyio.current_time() + limit):
                     await self.stream.send(data)
+                    return
+                raise TimeoutError
         except TimeoutError as exc:
             raise httpx.WriteTimeout("timed out sending to the daemon") from exc
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
@@ -131,6 +197,8 @@ class _Connection:
 
     async def send_eof(self) -> None:
         """Half-close: the peer reads end of stream, and its bytes keep coming back."""
+        from anyio.streams.tls import TLSStream  # rarely needed, and slow to import
+
         stream: anyio.abc.AnyByteStream = self.stream
         # TLS has no half-close; like the docker CLI, shut the write side of the connection
         # beneath it (the daemon reads that as EOF).  Sockets shut their write side, an ssh
@@ -324,9 +392,19 @@ def _encode_request(
 class _Head:
     """A parsed response head, with what decides the framing of its body."""
 
-    __slots__ = ("chunked", "headers", "keep_alive", "length", "reason", "status", "version")
+    __slots__ = (
+        "ascii",
+        "chunked",
+        "headers",
+        "keep_alive",
+        "length",
+        "reason",
+        "status",
+        "version",
+    )
 
     def __init__(self, head: bytes) -> None:
+        self.ascii = head.isascii()
         status_line, _, rest = head.partition(b"\r\n")
         self.version, _, status_reason = status_line.partition(b" ")
         code, _, self.reason = status_reason.partition(b" ")
@@ -357,6 +435,15 @@ class _Head:
             self.keep_alive = self.keep_alive and self.chunked
         elif name == b"connection" and b"close" in value.lower():
             self.keep_alive = False
+
+    def response(self, stream: httpx.AsyncByteStream, extensions: dict[str, Any]) -> httpx.Response:
+        response = httpx.Response(
+            self.status, headers=self.headers, stream=stream, extensions=extensions
+        )
+        if self.ascii:
+            # What httpx would find by decoding every header on first access, known already.
+            response.headers.encoding = "ascii"
+        return response
 
     def decoder(self, method: str) -> _Decoder:
         """How the body is framed (which may forbid reusing the connection)."""
@@ -446,53 +533,32 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         chunked: bool,
         timeouts: dict[str, Any],
     ) -> httpx.Response:
-        write_timeout = timeouts.get("write")
         read_timeout = timeouts.get("read")
         retry_after_send = stream is None and request.method in _IDEMPOTENT
-        # A scope costs about as much as parsing a response, so there is one per exchange.  A
-        # request sent in one small write cannot wait long for the socket: the read deadline
-        # then covers the whole exchange.  Otherwise the deadline moves from write to read.
-        single_write = stream is None and len(body) <= _COALESCE_SIZE
-        scope = anyio.CancelScope(
-            deadline=_deadline(read_timeout if single_write else write_timeout)
-        )
-        reading = single_write
-        with scope:
-            write_scope = None if single_write else scope
-            await _send_request(connection, head, body, stream, chunked, write_scope, write_timeout)
-            if not single_write:
-                reading = True
-                scope.deadline = _deadline(read_timeout)
-            head_ = await _receive_head(connection, retry_after_send)
-            while head_.status < 200 and head_.status != 101:  # informational: skip
-                head_ = await _receive_head(connection, False)
-        if scope.cancelled_caught:
-            if reading:
-                raise httpx.ReadTimeout("timed out waiting for the daemon's response")
-            raise httpx.WriteTimeout("timed out sending to the daemon")
+        await _send_request(connection, head, body, stream, chunked, timeouts.get("write"))
+        head_ = await _receive_head(connection, retry_after_send, read_timeout)
+        while head_.status < 200 and head_.status != 101:  # informational: skip
+            head_ = await _receive_head(connection, False, read_timeout)
         return await self._response(connection, request.method, head_, read_timeout)
 
     async def _response(
         self, connection: _Connection, method: str, head: _Head, read_timeout: float | None
     ) -> httpx.Response:
-        status, headers = head.status, head.headers
+        status = head.status
         extensions: dict[str, Any] = {"http_version": head.version, "reason_phrase": head.reason}
         if status == 101:
             extensions["network_stream"] = NetworkStream(connection)
-            stream = _UpgradedBody(connection)
-            return httpx.Response(status, headers=headers, stream=stream, extensions=extensions)
+            return head.response(_UpgradedBody(connection), extensions)
         decoder = head.decoder(method)
         buffered, connection.buffer = connection.buffer, b""
         pending = decoder.feed(buffered) if buffered else []
         if not decoder.done:
             body = _Body(self, connection, decoder, pending, head.keep_alive, read_timeout)
-            return httpx.Response(status, headers=headers, stream=body, extensions=extensions)
+            return head.response(body, extensions)
         # The whole body is in memory already: release the connection now, and spare the
         # caller httpx's async read loop (``aread()`` returns ``_content`` when it is set).
         content = pending[0] if len(pending) == 1 else b"".join(pending)
-        response = httpx.Response(
-            status, headers=headers, stream=httpx.ByteStream(content), extensions=extensions
-        )
+        response = head.response(httpx.ByteStream(content), extensions)
         response._content = content
         connection.buffer = decoder.leftover
         if head.keep_alive:
@@ -502,7 +568,9 @@ class HTTPTransport(httpx.AsyncBaseTransport):
         return response
 
 
-async def _receive_head(connection: _Connection, retry_on_eof: bool) -> _Head:
+async def _receive_head(
+    connection: _Connection, retry_on_eof: bool, read_timeout: float | None
+) -> _Head:
     """Read and parse a response head; ``_Retry`` when the connection ended before any byte."""
     buffer = connection.buffer
     start = 0
@@ -510,7 +578,7 @@ async def _receive_head(connection: _Connection, retry_on_eof: bool) -> _Head:
         if len(buffer) > MAX_HEAD_SIZE:
             raise httpx.RemoteProtocolError("response head too long")
         try:
-            data = await connection.receive(None)
+            data = await connection.receive(read_timeout)
         except httpx.ReadError as exc:
             if retry_on_eof and not buffer:
                 raise _Retry(exc) from exc.__cause__
@@ -532,51 +600,29 @@ async def _send_request(
     body: bytes,
     stream: httpx.AsyncByteStream | None,
     chunked: bool,
-    scope: anyio.CancelScope | None = None,
-    write_timeout: float | None = None,
+    write_timeout: float | None,
 ) -> None:
-    """With a ``scope``, each write gets ``write_timeout`` (httpx's meaning of the write
-    timeout): an upload that keeps making progress never times out as a whole, and the wait
-    for the caller's next chunk is not a write."""
-
-    async def send(data: bytes) -> None:
-        if scope is None:
-            await connection.stream.send(data)
-            return
-        scope.deadline = _deadline(write_timeout)
-        await connection.stream.send(data)
-        scope.deadline = math.inf
-
     first = head + body if body and len(body) <= _COALESCE_SIZE else head
     try:
-        sent = 0
-        if connection.direct is not None:
-            with contextlib.suppress(BlockingIOError):
-                sent = connection.direct.send(first)
+        sent = connection.send_now(first)
         if not sent:
-            await send(first)
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-        # Nothing reached the daemon: safe to repeat on a fresh connection.
-        error = httpx.WriteError(f"writing to the connection failed: {_describe(exc)}")
-        raise _Retry(error) from exc
-    try:
-        if 0 < sent < len(first):
-            await send(first[sent:])
-        if len(body) > _COALESCE_SIZE:
-            for start in range(0, len(body), _COALESCE_SIZE):  # a write deadline per piece
-                await send(body[start : start + _COALESCE_SIZE])
-        if stream is not None:
-            async for chunk in stream:
-                if chunk:
-                    await send(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-            if chunked:
-                await send(b"0\r\n\r\n")
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-        raise httpx.WriteError(f"writing to the connection failed: {_describe(exc)}") from exc
-
-
-def _deadline(timeout: float | None) -> float:
-    return math.inf if timeout is None else anyio.current_time() + timeout
+            await connection.send(first, write_timeout)
+            sent = len(first)
+    except httpx.WriteError as exc:
+        # The request did not reach the daemon whole: safe to repeat on a fresh connection.
+        raise _Retry(exc) from exc.__cause__
+    if sent < len(first):
+        await connection.send(first[sent:], write_timeout)
+    if len(body) > _COALESCE_SIZE:
+        for start in range(0, len(body), _COALESCE_SIZE):  # the write timeout is per write
+            await connection.send(body[start : start + _COALESCE_SIZE], write_timeout)
+    if stream is not None:
+        async for chunk in stream:
+            if chunk:
+                data = b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk
+                await connection.send(data, write_timeout)
+        if chunked:
+            await connection.send(b"0\r\n\r\n", write_timeout)
 
 
 class _Body(httpx.AsyncByteStream):
@@ -679,5 +725,7 @@ class NetworkStream:
         if info == "server_addr":
             return stream.extra(SocketAttribute.remote_address, None)
         if info == "ssl_object":
+            from anyio.streams.tls import TLSAttribute  # rarely needed, and slow to import
+
             return stream.extra(TLSAttribute.ssl_object, None)
         return None

@@ -53,13 +53,14 @@ class Ping:
 
     @classmethod
     def from_headers(cls, headers: httpx.Headers) -> Ping:
-        experimental = headers.get("Docker-Experimental")
+        values = dict(headers.multi_items())  # one pass, not a scan of every header per name
+        experimental = values.get("docker-experimental")
         return cls(
-            api_version=headers.get("Api-Version"),
-            os_type=headers.get("Ostype"),
+            api_version=values.get("api-version"),
+            os_type=values.get("ostype"),
             experimental=None if experimental is None else boolean(experimental),
-            builder_version=headers.get("Builder-Version"),
-            swarm=headers.get("Swarm"),
+            builder_version=values.get("builder-version"),
+            swarm=values.get("swarm"),
         )
 
 

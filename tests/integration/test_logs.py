@@ -104,6 +104,9 @@ async def test_follow_sees_output_as_it_is_written(
     cid = await make_container(["sh", "-c", "echo first; sleep 30"])
     await docker.containers.start(cid)
     with anyio.fail_after(10):
+        # "first" is in the log before the stream starts (start returns before it is written).
+        while not await docker.containers.logs(cid):  # noqa: ASYNC110 (polls the daemon)
+            await anyio.sleep(0.01)
         async with docker.containers.stream_logs(cid, tail=0) as frames:
             # Started before the container writes anything more: nothing is buffered.
             await docker.exec.run(cid, ["sh", "-c", "echo second > /proc/1/fd/1"])

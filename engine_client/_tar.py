@@ -27,7 +27,7 @@ import anyio
 
 from ._exceptions import EngineError
 
-__all__ = ["UnsafeArchiveError", "extract_archive", "pack_path"]
+__all__ = ["DeviceSkippedWarning", "UnsafeArchiveError", "extract_archive", "pack_path"]
 
 #: Archives up to this size are spooled in memory; larger ones go to a temporary file.
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
@@ -43,6 +43,10 @@ class UnsafeArchiveError(EngineError, ValueError):
     def __init__(self, member: str, reason: str) -> None:
         self.member = member
         super().__init__(f"refusing to extract {member!r}: {reason}")
+
+
+class DeviceSkippedWarning(UserWarning):
+    """:func:`extract_archive` skipped a device node: it never creates one on the host."""
 
 
 def _within(path: str, root: str) -> bool:
@@ -180,7 +184,7 @@ async def extract_archive(
         spool.seek(0)
         names, skipped = await anyio.to_thread.run_sync(_extract, spool, os.fspath(destination), rebase)
     for name in skipped:
-        warnings.warn(f"not extracting {name!r}: device nodes are not created on the host", stacklevel=2)
+        warnings.warn(f"not extracting {name!r}: device nodes are not created on the host", DeviceSkippedWarning, stacklevel=2)
     return names
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from engine_client import (
     ContainerStats,
+    DeviceSkippedWarning,
     FileMode,
     StreamError,
     UnsafeArchiveError,
@@ -258,7 +259,7 @@ async def test_fifos_are_created_and_device_nodes_skipped_with_a_warning(tmp_pat
         (entry("data/hard", tarfile.LNKTYPE, link="data/f"), None),
         (entry("data/sub/y"), b"y"),
     )
-    with pytest.warns(UserWarning) as caught:
+    with pytest.warns(DeviceSkippedWarning) as caught:
         names = await extract_archive(archive, tmp_path / "out")
     assert [str(w.message) for w in caught] == [
         f"not extracting {name!r}: device nodes are not created on the host" for name in ("data/null", "data/disk")

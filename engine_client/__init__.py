@@ -99,6 +99,7 @@ from ._streams import FrameStream as FrameStream
 from ._streams import Output as Output
 from ._streams import StreamType as StreamType
 from ._streams import TextDecoder as TextDecoder
+from ._tar import DeviceSkippedWarning as DeviceSkippedWarning
 from ._tar import UnsafeArchiveError as UnsafeArchiveError
 from ._tar import extract_archive as extract_archive
 from ._tar import pack_path as pack_path
@@ -136,6 +137,7 @@ __all__ = [
     "CredentialsError",
     "DEFAULT_HOST",
     "DaemonStreamError",
+    "DeviceSkippedWarning",
     "DiskUsage",
     "Endpoint",
     "EngineConnectionError",

@@ -2,9 +2,10 @@
 
 A tar coming from a daemon is untrusted data.  :func:`extract_archive` has ``docker cp``'s
 safety: nothing is written outside the destination, or through a symbolic link.  It refuses
-absolute names, ``..`` components, a member whose directory is a symlink (one it extracted
-earlier, or one already there), a hard link to a file outside the destination, device files and
-FIFOs.  Symlinks are created as they are, whatever their target (``etc/mtab -> /proc/mounts``):
+absolute names, ``..`` components, a member whose directory is a symlink (one it extracts
+earlier, or one already there), a hard link to a file outside the destination or through a
+symlink of the archive.  Every member is checked before anything is written.  FIFOs are
+created; device nodes are skipped with a warning (``docker cp`` creates them, as root).  Symlinks are created as they are, whatever their target (``etc/mtab -> /proc/mounts``):
 they are never followed when writing.  A link or file already at a member's path is replaced,
 not written through.  Set-id bits and ownership are stripped.  The checks are our own, so they
 hold on Python versions whose ``tarfile`` lacks extraction filters; where it has them, the
@@ -18,6 +19,7 @@ import os
 import posixpath
 import tarfile
 import tempfile
+import warnings
 from collections.abc import AsyncIterable
 from typing import IO, Any, Union
 
@@ -25,7 +27,7 @@ import anyio
 
 from ._exceptions import EngineError
 
-__all__ = ["UnsafeArchiveError", "extract_archive", "pack_path"]
+__all__ = ["DeviceSkippedWarning", "UnsafeArchiveError", "extract_archive", "pack_path"]
 
 #: Archives up to this size are spooled in memory; larger ones go to a temporary file.
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
@@ -36,11 +38,15 @@ _HAS_FILTERS = hasattr(tarfile, "data_filter")
 
 
 class UnsafeArchiveError(EngineError, ValueError):
-    """A tar archive holds an entry that would land outside the destination, or a device."""
+    """A tar archive holds an entry that would land outside the destination, or through a symlink."""
 
     def __init__(self, member: str, reason: str) -> None:
         self.member = member
         super().__init__(f"refusing to extract {member!r}: {reason}")
+
+
+class DeviceSkippedWarning(UserWarning):
+    """:func:`extract_archive` skipped a device node: it never creates one on the host."""
 
 
 def _within(path: str, root: str) -> bool:
@@ -56,22 +62,30 @@ def _rebased(name: str, rebase: tuple[str, str] | None) -> str:
     return name
 
 
-def _checked(member: tarfile.TarInfo, root: str, rebase: tuple[str, str] | None) -> tarfile.TarInfo:
-    """A sanitised copy of ``member``, or UnsafeArchiveError.  ``root`` is a real path."""
+def _checked(
+    member: tarfile.TarInfo, root: str, rebase: tuple[str, str] | None, seen: dict[str, bool]
+) -> tarfile.TarInfo | None:
+    """A sanitised copy of ``member``; None for a device node (skipped); or UnsafeArchiveError.
+
+    ``root`` is a real path.  ``seen`` maps the names of the members checked so far to whether
+    each is a symlink: it stands for what extracting them leaves on disk, so that the whole
+    archive can be checked before anything is written.
+    """
     name = _rebased(member.name, rebase)
     _check_name(member.name, name)
-    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
-        raise UnsafeArchiveError(member.name, "device files and FIFOs are not extracted")
-    link_on_the_way = _first_link(root, posixpath.dirname(name))
+    if member.ischr() or member.isblk():
+        return None
+    if not (member.isreg() or member.isdir() or member.issym() or member.islnk() or member.isfifo()):
+        raise UnsafeArchiveError(member.name, "unsupported member type")
+    link_on_the_way = _first_link(root, posixpath.dirname(name), seen)
     if link_on_the_way is not None:
         raise UnsafeArchiveError(member.name, f"it would be written through the symlink {link_on_the_way!r}")
     safe = copy.copy(member)
     safe.name = name
     if member.islnk():
         safe.linkname = _rebased(member.linkname, rebase)
-        _check_name(member.name, safe.linkname)
-        if not _within(os.path.realpath(os.path.join(root, safe.linkname)), root):
-            raise UnsafeArchiveError(member.name, f"hard link to {member.linkname!r}, outside the destination")
+        _check_hard_link(member, safe.linkname, root, seen)
+    seen[posixpath.normpath(name)] = member.issym()
     safe.uid, safe.gid = os.getuid(), os.getgid()
     safe.uname = safe.gname = ""
     if member.isdir():
@@ -82,6 +96,15 @@ def _checked(member: tarfile.TarInfo, root: str, rebase: tuple[str, str] | None)
     return safe
 
 
+def _check_hard_link(member: tarfile.TarInfo, linkname: str, root: str, seen: dict[str, bool]) -> None:
+    _check_name(member.name, linkname)
+    # A symlink from the archive is not on disk yet while checking: refuse any on the way.
+    if _first_link(root, linkname, seen, only_seen=True) is not None:
+        raise UnsafeArchiveError(member.name, f"hard link to {member.linkname!r}, through a symlink")
+    if not _within(os.path.realpath(os.path.join(root, linkname)), root):
+        raise UnsafeArchiveError(member.name, f"hard link to {member.linkname!r}, outside the destination")
+
+
 def _check_name(member: str, name: str) -> None:
     """A name inside the destination: relative, without ``..``."""
     if name.startswith("/") or os.path.isabs(name):
@@ -90,12 +113,18 @@ def _check_name(member: str, name: str) -> None:
         raise UnsafeArchiveError(member, f"'..' in the path {name!r}")
 
 
-def _first_link(root: str, directory: str) -> str | None:
-    """The first component of ``directory`` (relative to ``root``) that is a symlink, if any."""
-    parts = [part for part in directory.split("/") if part not in ("", ".")]
+def _first_link(root: str, path: str, seen: dict[str, bool], *, only_seen: bool = False) -> str | None:
+    """The first component of ``path`` (relative to ``root``) that is a symlink, if any: one
+    from the archive (``seen``), or one already on disk unless a member has replaced it."""
+    parts = [part for part in path.split("/") if part not in ("", ".")]
     for depth in range(1, len(parts) + 1):
-        if os.path.islink(os.path.join(root, *parts[:depth])):
-            return "/".join(parts[:depth])
+        prefix = "/".join(parts[:depth])
+        if prefix in seen:
+            is_link = seen[prefix]
+        else:
+            is_link = not only_seen and os.path.islink(os.path.join(root, prefix))
+        if is_link:
+            return prefix
     return None
 
 
@@ -106,18 +135,30 @@ def _clear(path: str) -> None:
         os.unlink(path)
 
 
-def _extract(archive: IO[bytes], destination: str, rebase: tuple[str, str] | None) -> list[str]:
-    os.makedirs(destination, exist_ok=True)
+def _check_all(archive: IO[bytes], root: str, rebase: tuple[str, str] | None) -> list[str]:
+    """Check every member before anything is written; the names of the device nodes to skip."""
+    seen: dict[str, bool] = {}
+    with tarfile.open(fileobj=archive, mode="r|*") as tar:
+        return [member.name for member in tar if _checked(member, root, rebase, seen) is None]
+
+
+def _extract(archive: IO[bytes], destination: str, rebase: tuple[str, str] | None) -> tuple[list[str], list[str]]:
     root = os.path.realpath(destination)
+    skipped = _check_all(archive, root, rebase)
+    archive.seek(0)
+    os.makedirs(destination, exist_ok=True)
     names: list[str] = []
     options: dict[str, Any] = {"filter": "tar"} if _HAS_FILTERS else {}
+    seen: dict[str, bool] = {}
     with tarfile.open(fileobj=archive, mode="r|*") as tar:
         for member in tar:
-            safe = _checked(member, root, rebase)
+            safe = _checked(member, root, rebase, seen)  # again: the disk may have changed since
+            if safe is None:
+                continue
             _clear(os.path.join(root, safe.name))
             tar.extract(safe, root, **options)
             names.append(safe.name)
-    return names
+    return names, skipped
 
 
 async def extract_archive(
@@ -130,8 +171,9 @@ async def extract_archive(
 
     Returns the names extracted.  ``rebase=(old, new)`` renames a leading path component
     (``docker cp`` does this to copy ``/etc/hostname`` to ``./copy``).  The archive is spooled
-    (to a temporary file once large) and extracted in a worker thread; an unsafe entry raises
-    :class:`UnsafeArchiveError`, leaving the entries before it extracted.
+    (to a temporary file once large), checked whole, then extracted in a worker thread: an
+    unsafe entry anywhere raises :class:`UnsafeArchiveError` with nothing written.  Device
+    nodes are skipped, each with a warning.
     """
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         if isinstance(archive, (bytes, bytearray, memoryview)):
@@ -140,7 +182,10 @@ async def extract_archive(
             async for chunk in archive:
                 spool.write(chunk)
         spool.seek(0)
-        return await anyio.to_thread.run_sync(_extract, spool, os.fspath(destination), rebase)
+        names, skipped = await anyio.to_thread.run_sync(_extract, spool, os.fspath(destination), rebase)
+    for name in skipped:
+        warnings.warn(f"not extracting {name!r}: device nodes are not created on the host", DeviceSkippedWarning, stacklevel=2)
+    return names
 
 
 def _pack(path: str, arcname: str | None) -> IO[bytes]:

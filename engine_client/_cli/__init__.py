@@ -22,6 +22,7 @@ import httpx
 from anyio.abc import TaskStatus
 
 from .._exceptions import ConfigError, ConfigFileWarning, EngineError, InvalidArgument
+from .._tar import DeviceSkippedWarning
 from . import containers, contexts, images, networks, streams, system, volumes
 from ._common import Command, error, open_client, warning
 
@@ -89,6 +90,7 @@ def main(
     args.transport = transport
     with warnings.catch_warnings():
         warnings.simplefilter("always", ConfigFileWarning)  # deduplicated by the printer
+        warnings.simplefilter("always", DeviceSkippedWarning)
         warnings.showwarning = _warning_printer()
         try:
             return anyio.run(_run, command, args) or 0

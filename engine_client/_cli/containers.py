@@ -439,6 +439,14 @@ def _onto_a_file(directory: str, file: str) -> OSError:
     return NotADirectoryError(errno.ENOTDIR, f"is a file: cannot copy the directory {directory} onto it", file)
 
 
+def _not_a_directory(path: str, exists: bool) -> OSError:
+    """Like docker cp, a destination ending in ``/`` must be a directory (one copied out may be
+    created, but not for a file)."""
+    if exists:
+        return NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
+    return FileNotFoundError(errno.ENOENT, "no such directory", path)
+
+
 def _container_side(argument: str) -> tuple[str, str] | None:
     """``CONTAINER:PATH`` as (container, path); None for a host path (as docker cp decides)."""
     if argument.startswith(("/", ".")) or ":" not in argument:
@@ -470,6 +478,8 @@ async def _copy_out(docker: Client, container: str, path: str, host_path: str) -
         if await target.is_dir():
             await extract_archive(archive, target)
             return
+        if host_path.endswith(os.sep) and (await target.exists() or not archive.stat.mode.is_dir):
+            raise _not_a_directory(host_path, await target.exists())
         if archive.stat.mode.is_dir and await target.exists():
             raise _onto_a_file(path, host_path)
         parent = target.parent
@@ -485,10 +495,12 @@ async def _copy_in(docker: Client, host_path: str, container: str, path: str) ->
     source = anyio.Path(host_path)
     if not await source.exists():
         raise _missing(host_path)
-    try:
-        existing = await docker.containers.archive_stat(container, path)
+    try:  # the daemon fails (500) to stat "file/"
+        existing = await docker.containers.archive_stat(container, path.rstrip("/") or "/")
     except NotFound:
         existing = None
+    if path.endswith("/") and not (existing is not None and existing.mode.is_dir):
+        raise _not_a_directory(f"{container}:{path}", exists=False)
     if existing is not None and existing.mode.is_dir:
         directory, name = path, source.name
     elif existing is not None and await source.is_dir():

@@ -201,3 +201,43 @@ def test_run_detached_that_cannot_start_leaves_nothing(live_daemon: Daemon, cli:
     assert (code, out) == (127, "")
     assert err.count("\n") == 1
     assert cli(live_daemon, "inspect", name)[0] == 1
+
+
+def test_cp_out_copies_fifos_and_skips_device_nodes(
+    live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
+) -> None:
+    setup = "mkdir -p /data/sub && mkfifo /data/fifo && echo x > /data/f && ln /data/f /data/hard && " \
+        "echo y > /data/sub/y && mknod /data/null c 1 3"
+    cid = container("sh", "-c", setup)
+    assert cli(live_daemon, "wait", cid)[:2] == (0, "0\n")
+    code, out, err = cli(live_daemon, "cp", f"{cid}:/data", str(tmp_path / "out"))
+    assert (code, out) == (0, "")
+    assert err == "engine-client: warning: not extracting 'data/null': device nodes are not created on the host\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["f", "fifo", "hard", "sub"]
+    assert (tmp_path / "out/fifo").is_fifo() and (tmp_path / "out/sub/y").read_text() == "y\n"
+    assert (tmp_path / "out/hard").stat().st_ino == (tmp_path / "out/f").stat().st_ino
+
+
+def test_cp_to_a_missing_directory_is_refused_as_docker_does(
+    live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
+) -> None:
+    cid = container("true", start=False)
+    host_file = tmp_path / "file"
+    host_file.write_text("x")
+    cases = [
+        ((str(host_file), f"{cid}:/missing/"), f"{cid}:/missing/: no such directory"),
+        ((str(host_file), f"{cid}:/etc/hostname/"), f"{cid}:/etc/hostname/: no such directory"),
+        ((f"{cid}:/etc/hostname", f"{tmp_path}/missing/"), f"{tmp_path}/missing/: no such directory"),
+        ((f"{cid}:/etc/hostname", f"{host_file}/"), f"{host_file}/: Not a directory"),
+        ((f"{cid}:/etc", f"{host_file}/"), f"{host_file}/: Not a directory"),
+    ]
+    for args, message in cases:
+        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+    assert cli(live_daemon, "cp", f"{cid}:/missing", str(tmp_path / "back"))[0] == 1  # nothing was created
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"] and host_file.read_text() == "x"
+    # A directory copied out to a missing "dir/" is created, and a file copied into an existing "dir/".
+    assert cli(live_daemon, "cp", f"{cid}:/etc", f"{tmp_path}/etc-copy/")[0] == 0
+    assert (tmp_path / "etc-copy/hostname").exists()
+    assert cli(live_daemon, "cp", str(host_file), f"{cid}:/etc/")[0] == 0
+    assert cli(live_daemon, "cp", f"{cid}:/etc/file", str(tmp_path / "back"))[0] == 0
+    assert (tmp_path / "back").read_text() == "x"

@@ -17,6 +17,7 @@ import pytest
 
 from engine_client import (
     ContainerStats,
+    DeviceSkippedWarning,
     FileMode,
     StreamError,
     UnsafeArchiveError,
@@ -221,19 +222,61 @@ async def test_extract_rebases_the_top_level_name(tmp_path: Path) -> None:
             [(entry("x", tarfile.SYMTYPE, link="/nonexistent-ec-test"), None), (entry("x/sub", tarfile.DIRTYPE), None)],
             id="directory-through-a-symlink",
         ),
-        pytest.param([(entry("dev", tarfile.CHRTYPE), None)], id="device"),
-        pytest.param([(entry("fifo", tarfile.FIFOTYPE), None)], id="fifo"),
+        pytest.param([(entry("odd", b"V"), None)], id="unsupported-type"),
+        pytest.param(
+            [(entry("d", tarfile.DIRTYPE), None), (entry("d/ok"), b"x"), (entry("d/fifo", tarfile.FIFOTYPE), None),
+             (entry("d/z"), b"x"), (entry("d/../../evil"), b"x")],
+            id="unsafe-last-member",
+        ),
     ],
 )
 @pytest.mark.usefixtures("tar_filters")
 async def test_extract_refuses_malicious_entries(
     tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]
 ) -> None:
-    target = tmp_path / "target"
     with pytest.raises(UnsafeArchiveError):
-        await extract_archive(tar_of(*members), target)
-    outside = {p.name for p in tmp_path.iterdir()}
-    assert outside == {"target"}
+        await extract_archive(tar_of(*members), tmp_path / "target")
+    assert list(tmp_path.iterdir()) == []  # every member is checked before anything is written
+
+
+@pytest.mark.usefixtures("tar_filters")
+async def test_a_refusal_leaves_an_existing_destination_untouched(tmp_path: Path) -> None:
+    (tmp_path / "kept").write_text("old")
+    archive = tar_of((entry("kept"), b"new"), (entry("sub", tarfile.DIRTYPE), None), (entry("/abs"), b"x"))
+    with pytest.raises(UnsafeArchiveError, match="absolute path"):
+        await extract_archive(archive, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"] and (tmp_path / "kept").read_text() == "old"
+
+
+@pytest.mark.usefixtures("tar_filters")
+async def test_fifos_are_created_and_device_nodes_skipped_with_a_warning(tmp_path: Path) -> None:
+    archive = tar_of(
+        (entry("data", tarfile.DIRTYPE), None),
+        (entry("data/fifo", tarfile.FIFOTYPE), None),
+        (entry("data/null", tarfile.CHRTYPE), None),
+        (entry("data/disk", tarfile.BLKTYPE), None),
+        (entry("data/f"), b"x"),
+        (entry("data/hard", tarfile.LNKTYPE, link="data/f"), None),
+        (entry("data/sub/y"), b"y"),
+    )
+    with pytest.warns(DeviceSkippedWarning) as caught:
+        names = await extract_archive(archive, tmp_path / "out")
+    assert [str(w.message) for w in caught] == [
+        f"not extracting {name!r}: device nodes are not created on the host" for name in ("data/null", "data/disk")
+    ]
+    assert names == ["data", "data/fifo", "data/f", "data/hard", "data/sub/y"]
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "out/data/fifo").st_mode)
+    assert sorted(p.name for p in (tmp_path / "out/data").iterdir()) == ["f", "fifo", "hard", "sub"]
+    assert (tmp_path / "out/data/hard").read_text() == "x" and (tmp_path / "out/data/sub/y").read_text() == "y"
+
+
+@pytest.mark.usefixtures("tar_filters")
+async def test_a_symlink_on_disk_replaced_by_an_earlier_member_does_not_refuse(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/etc").symlink_to(tmp_path / "elsewhere")
+    await extract_archive(tar_of((entry("etc", tarfile.DIRTYPE), None), (entry("etc/hosts"), b"x")), tmp_path / "out")
+    assert (tmp_path / "out/etc/hosts").read_text() == "x" and list((tmp_path / "elsewhere").iterdir()) == []
 
 
 @pytest.mark.usefixtures("tar_filters")

@@ -415,19 +415,27 @@ async def stats(docker: Client, args: argparse.Namespace) -> None:
         ordered = [usages[c] for c in containers]
         emit(args, ordered, _table([_STATS_TITLES, *(_stats_row(u) for u in ordered)]))
         return
-    if not args.json:
-        print("   ".join(_STATS_TITLES), flush=True)
+    header = "   ".join(_STATS_TITLES)
+    header_due = not args.json  # shown with the first row, so that an error comes alone
+
+    def show(line: str) -> None:
+        nonlocal header_due
+        if header_due:
+            print(header, flush=True)
+            header_due = False
+        print(line, flush=True)
 
     async def follow(container: str) -> None:
         async with docker.containers.stats_stream(container) as samples:
             async for one in samples:
                 usage = _usage(container, one)
-                line = json.dumps(usage, sort_keys=True) if args.json else "   ".join(_stats_row(usage))
-                print(line, flush=True)
+                show(json.dumps(usage, sort_keys=True) if args.json else "   ".join(_stats_row(usage)))
 
     async with anyio.create_task_group() as group:
         for container in containers:
             group.start_soon(follow, container)
+    if header_due:  # nothing to follow: an empty table, as docker shows it
+        print(header, flush=True)
 
 
 def _missing(path: str) -> OSError:

@@ -183,6 +183,23 @@ def test_errors_inside_task_groups_are_one_line_each(capsys: pytest.CaptureFixtu
     assert err == "engine-client: error: page not found (404 on GET /v1.45/containers/nosuchctr/stats)\n"
 
 
+def test_streaming_stats_of_a_missing_container_prints_only_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, ["stats", "nosuchctr"], FakeDaemon())
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and "nosuchctr" in err
+
+
+def test_streaming_stats_prints_the_header_with_the_first_row(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/stats", httpx.Response(200, stream=Chunks(json.dumps({"name": "/one"}).encode() + b"\n")))
+    code, out, _ = run(capsys, ["stats", "c1"], daemon)
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.startswith("CONTAINER ID") and row.split()[:2] == ["c1", "one"]
+    daemon.route("GET", "/v1.45/containers/json", httpx.Response(200, json=[]))
+    assert run(capsys, ["stats"], daemon)[1].startswith("CONTAINER ID")  # nothing running: an empty table
+
+
 def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
     group = BaseExceptionGroup("", [NotFound(404, "no a", "GET", "/a"), ExceptionGroup("", [InvalidArgument("bad b")])])
     assert report(group) == 1

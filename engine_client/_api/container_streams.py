@@ -201,6 +201,7 @@ class ContainerStreams:
         *,
         stdin: Stdin | None = None,
         remove: bool = False,
+        remove_on_failure: bool = True,
         name: str | None = None,
         tty: bool = False,
         output: FrameSink | None = None,
@@ -221,7 +222,10 @@ class ContainerStreams:
 
         ``options`` are those of :meth:`Containers.create`.  If anything fails, or the call
         is cancelled (even while the create request is in flight), a container the daemon
-        created is removed: it was never handed to the caller.
+        created is removed: it was never handed to the caller.  With
+        ``remove_on_failure=False`` it is left as it is (created, running or exited), as
+        ``docker run`` without ``--rm`` leaves it; the daemon still removes it on exit if
+        ``remove`` was set.
         """
         interactive = stdin is not None
         # Shielded: a create cancelled in flight may still make a container whose id would
@@ -241,8 +245,9 @@ class ContainerStreams:
         try:
             return await self._run_created(created.id, stdin, remove, output)
         except BaseException:
-            with anyio.CancelScope(shield=True):
-                await self._remove_quietly(created.id)
+            if remove_on_failure:
+                with anyio.CancelScope(shield=True):
+                    await self._remove_quietly(created.id)
             raise
 
     async def _run_created(

@@ -52,6 +52,14 @@ def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
         print(text)
 
 
+def table(rows: list[list[str]]) -> str:
+    """Left-aligned columns three spaces apart, as the docker CLI's tabwriter lays them out."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
 def short(container_id: str) -> str:
     return container_id[:12]
 

@@ -37,6 +37,7 @@ from ._common import (
     key_value,
     plain,
     short,
+    table,
     warn,
     warning,
 )
@@ -268,13 +269,6 @@ def _register_management(commands: Subcommands) -> None:
     cp_parser.set_defaults(func=cp)
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
-
-
 def _command(command: str, width: int = 20) -> str:
     """As docker ps shows it: cut to ``width`` with an ellipsis, then quoted (Go's
     strconv.Quote keeps printable non-ASCII as it is)."""
@@ -296,7 +290,7 @@ async def ps(docker: Client, args: argparse.Namespace) -> None:
         if args.size:
             row.append(f"{_bytes(c.size_rw or 0)} (virtual {_bytes(c.size_root_fs or 0)})")
         rows.append(row)
-    emit(args, found, _table(rows))
+    emit(args, found, table(rows))
 
 
 async def wait(docker: Client, args: argparse.Namespace) -> int:
@@ -358,7 +352,7 @@ async def rename(docker: Client, args: argparse.Namespace) -> None:
 async def top(docker: Client, args: argparse.Namespace) -> None:
     result = await docker.containers.top(args.container, ps_args=" ".join(args.ps_args) or None)
     rows = [list(result.titles), *(list(process) for process in result.processes)]
-    emit(args, result, _table(rows))
+    emit(args, result, table(rows))
 
 
 def _bytes(size: float) -> str:
@@ -413,21 +407,29 @@ async def stats(docker: Client, args: argparse.Namespace) -> None:
             for container in containers:
                 group.start_soon(sample, container)
         ordered = [usages[c] for c in containers]
-        emit(args, ordered, _table([_STATS_TITLES, *(_stats_row(u) for u in ordered)]))
+        emit(args, ordered, table([_STATS_TITLES, *(_stats_row(u) for u in ordered)]))
         return
-    if not args.json:
-        print("   ".join(_STATS_TITLES), flush=True)
+    header = "   ".join(_STATS_TITLES)
+    header_due = not args.json  # shown with the first row, so that an error comes alone
+
+    def show(line: str) -> None:
+        nonlocal header_due
+        if header_due:
+            print(header, flush=True)
+            header_due = False
+        print(line, flush=True)
 
     async def follow(container: str) -> None:
         async with docker.containers.stats_stream(container) as samples:
             async for one in samples:
                 usage = _usage(container, one)
-                line = json.dumps(usage, sort_keys=True) if args.json else "   ".join(_stats_row(usage))
-                print(line, flush=True)
+                show(json.dumps(usage, sort_keys=True) if args.json else "   ".join(_stats_row(usage)))
 
     async with anyio.create_task_group() as group:
         for container in containers:
             group.start_soon(follow, container)
+    if header_due:  # nothing to follow: an empty table, as docker shows it
+        print(header, flush=True)
 
 
 def _missing(path: str) -> OSError:

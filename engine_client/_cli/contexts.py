@@ -8,7 +8,7 @@ import os
 from .._client import Client
 from .._config import ClientConfig
 from .._contexts import DEFAULT_CONTEXT, list_contexts
-from ._common import Subcommands, emit
+from ._common import Subcommands, emit, table
 
 
 def register(commands: Subcommands) -> None:
@@ -29,11 +29,12 @@ def _current(args: argparse.Namespace) -> str:
 async def list_command(docker: Client | None, args: argparse.Namespace) -> None:
     current = _current(args)
     contexts = list_contexts(os.environ)
-    hosts = [c.host or ClientConfig.from_env(host=args.host).host for c in contexts]
+    # ``default`` is no context: it reaches what a client reaches without one.
+    default_host = args.host or ClientConfig.from_env(context=DEFAULT_CONTEXT).host
+    hosts = [c.host or default_host for c in contexts]
     names = [c.name + (" *" if c.name == current else "") for c in contexts]
-    width = max(len(name) for name in names) + 2
-    lines = [f"{'NAME':<{width}}{'DOCKER ENDPOINT':<45} DESCRIPTION"]
-    lines += [f"{n:<{width}}{h:<45} {c.description}" for n, h, c in zip(names, hosts, contexts, strict=True)]
+    lines = [["NAME", "DOCKER ENDPOINT", "DESCRIPTION"]]
+    lines += [[n, h, c.description] for n, h, c in zip(names, hosts, contexts, strict=True)]
     rows = [
         {
             "name": c.name,
@@ -44,4 +45,4 @@ async def list_command(docker: Client | None, args: argparse.Namespace) -> None:
         }
         for c, host in zip(contexts, hosts, strict=True)
     ]
-    emit(args, rows, "\n".join(lines))
+    emit(args, rows, table(lines))

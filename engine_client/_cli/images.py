@@ -21,7 +21,7 @@ from .._api.images import ImageDeleteResponseItem, ProgressCall, ProgressEvent, 
 from .._auth import DOCKER_HUB_KEY, AuthConfig, CredentialStore, registry_key
 from .._client import Client
 from .._exceptions import EngineError, InvalidArgument, NotFound
-from ._common import Subcommands, emit, filters_from, key_value, plain, warn
+from ._common import Subcommands, emit, filters_from, key_value, plain, table, warn
 
 
 def register(commands: Subcommands) -> None:
@@ -207,13 +207,6 @@ def _short_id(image_id: str) -> str:
     return image_id.removeprefix("sha256:")[:12]
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
-
-
 async def images_command(docker: Client, args: argparse.Namespace) -> None:
     filters = filters_from(args.filter) or {}
     if args.reference:
@@ -232,7 +225,7 @@ async def images_command(docker: Client, args: argparse.Namespace) -> None:
                 repository, tag, *([digest] if args.digests else []),
                 _short_id(image.id), _ago(image.created, now), human_size(image.size or 0),
             ])
-    emit(args, listed, _table(rows))
+    emit(args, listed, table(rows))
 
 
 async def tag_command(docker: Client, args: argparse.Namespace) -> None:
@@ -354,7 +347,7 @@ async def history_command(docker: Client, args: argparse.Namespace) -> None:
             created_by = created_by[:44] + "…"
         image = _short_id(layer.id) if layer.id.startswith("sha256:") else layer.id
         rows.append([image, _ago(layer.created, now), created_by, human_size(layer.size), layer.comment])
-    emit(args, [plain(layer) for layer in layers], _table(rows))
+    emit(args, [plain(layer) for layer in layers], table(rows))
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -209,6 +209,7 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
                 args.cmd or None,
                 stdin=stdin_chunks() if args.interactive else None,
                 remove=args.rm,
+                remove_on_failure=args.rm,
                 output=write_frame,
                 **options,
             )
@@ -219,8 +220,9 @@ async def run(docker: Client, args: argparse.Namespace) -> int:
 
 
 async def _run_detached(docker: Client, args: argparse.Namespace) -> int:
-    """``run -d``: create and start, print the id.  As with an attached run, a container that
-    fails to start (or whose start is cancelled) is removed: its id was never handed out."""
+    """``run -d``: create and start, print the id.  As ``docker run -d``, a container that
+    fails to start (or whose start is cancelled) is left in place, unless ``--rm`` asks for
+    its removal."""
     try:
         with anyio.CancelScope(shield=True):  # a create cancelled in flight would lose the id
             created = await docker.containers.create(
@@ -229,8 +231,9 @@ async def _run_detached(docker: Client, args: argparse.Namespace) -> int:
         try:
             await docker.containers.start(created.id)
         except BaseException:
-            with anyio.CancelScope(shield=True):
-                await _remove_quietly(docker, created.id)
+            if args.rm:
+                with anyio.CancelScope(shield=True):
+                    await _remove_quietly(docker, created.id)
             raise
     except EngineError as exc:
         error(str(exc))

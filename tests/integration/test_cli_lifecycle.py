@@ -104,7 +104,7 @@ def _wait_until_running(host: str, name: str) -> None:
 
 @pytest.mark.parametrize("remove", [True, False], ids=["rm", "keep"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
-def test_a_cancelling_signal_removes_what_run_created_and_exits_128_plus_it(
+def test_a_cancelling_signal_exits_128_plus_it_removing_the_container_only_with_rm(
     live_daemon: Daemon, labels: list[str], remove: bool, signum: int
 ) -> None:
     name = f"ec-cli-signal-{uuid.uuid4().hex[:12]}"
@@ -119,5 +119,24 @@ def test_a_cancelling_signal_removes_what_run_created_and_exits_128_plus_it(
             process.kill()
     assert process.returncode == 128 + signum, stderr
     assert "Traceback" not in stderr
-    gone = engine_client("--host", live_daemon.host, "inspect", name)
+    inspected = engine_client("--host", live_daemon.host, "inspect", name)
+    if remove:
+        assert inspected.returncode == 1 and "No such container" in inspected.stderr
+    else:  # as docker run leaves it: the labels fixture removes it
+        assert inspected.returncode == 0, inspected.stderr
+
+
+@pytest.mark.parametrize("detach", [[], ["-d"]], ids=["attached", "detached"])
+def test_run_that_cannot_start_leaves_a_created_container_unless_rm(
+    live_daemon: Daemon, labels: list[str], detach: list[str]
+) -> None:
+    kept, removed = (f"ec-cli-nostart-{uuid.uuid4().hex[:12]}" for _ in range(2))
+    for name, rm in ((kept, []), (removed, ["--rm"])):
+        result = engine_client("--host", live_daemon.host, "run", *detach, *rm, "--name", name, *labels, IMAGE, "/etc")
+        assert (result.returncode, result.stdout) == (126, ""), result.stderr
+        assert result.stderr.count("\n") == 1
+    inspected = engine_client("--host", live_daemon.host, "--json", "inspect", kept)
+    assert inspected.returncode == 0, inspected.stderr
+    assert json.loads(inspected.stdout)["State"]["Status"] == "created"
+    gone = engine_client("--host", live_daemon.host, "inspect", removed)
     assert gone.returncode == 1 and "No such container" in gone.stderr

@@ -195,9 +195,9 @@ def test_run_detached_and_rm_of_several(live_daemon: Daemon, cli: Run, container
         cli(live_daemon, "rm", "-f", cid)
 
 
-def test_run_detached_that_cannot_start_leaves_nothing(live_daemon: Daemon, cli: Run) -> None:
+def test_run_detached_rm_that_cannot_start_leaves_nothing(live_daemon: Daemon, cli: Run) -> None:
     name = unique_name()
-    code, out, err = cli(live_daemon, "run", "-d", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "ec-no-such-cmd")
+    code, out, err = cli(live_daemon, "run", "-d", "--rm", "--label", f"{LABEL}={RUN_ID}", "--name", name, IMAGE, "ec-no-such-cmd")
     assert (code, out) == (127, "")
     assert err.count("\n") == 1
     assert cli(live_daemon, "inspect", name)[0] == 1

@@ -99,6 +99,18 @@ async def test_run_that_cannot_start_is_an_error_and_cleans_up(docker: Client) -
     assert await gone(docker, name)
 
 
+async def test_run_can_keep_a_container_that_cannot_start(docker: Client) -> None:
+    name = unique_name("ec-run-keep")
+    with pytest.raises(APIError):
+        await docker.containers.run(
+            IMAGE, ["ec-no-such-binary"], name=name, labels=LABELS, remove_on_failure=False
+        )
+    try:
+        assert (await docker.containers.inspect(name)).state.status == "created"
+    finally:
+        await docker.containers.remove(name, force=True)
+
+
 async def test_cancelled_run_returns_promptly_and_removes_the_container(docker: Client) -> None:
     name = unique_name("ec-run-cancel")
     started = time.monotonic()

@@ -16,6 +16,8 @@ from engine_client._cli import Signalled, build_parser, main, report
 from engine_client._cli._common import environment
 from engine_client._cli.streams import console_size, run_failure_status
 
+from tests.docker_contexts import use_context, write_context
+
 from .fakes import Chunks, FakeDaemon
 from .test_images_api import progress
 
@@ -181,6 +183,23 @@ def test_errors_inside_task_groups_are_one_line_each(capsys: pytest.CaptureFixtu
     code, out, err = run(capsys, ["stats", "--no-stream", "nosuchctr"], FakeDaemon())
     assert (code, out) == (1, "")
     assert err == "engine-client: error: page not found (404 on GET /v1.45/containers/nosuchctr/stats)\n"
+
+
+def test_streaming_stats_of_a_missing_container_prints_only_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, ["stats", "nosuchctr"], FakeDaemon())
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and "nosuchctr" in err
+
+
+def test_streaming_stats_prints_the_header_with_the_first_row(capsys: pytest.CaptureFixture[str]) -> None:
+    daemon = FakeDaemon()
+    daemon.route("GET", "/v1.45/containers/c1/stats", httpx.Response(200, stream=Chunks(json.dumps({"name": "/one"}).encode() + b"\n")))
+    code, out, _ = run(capsys, ["stats", "c1"], daemon)
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.startswith("CONTAINER ID") and row.split()[:2] == ["c1", "one"]
+    daemon.route("GET", "/v1.45/containers/json", httpx.Response(200, json=[]))
+    assert run(capsys, ["stats"], daemon)[1].startswith("CONTAINER ID")  # nothing running: an empty table
 
 
 def test_report_unwraps_groups_and_raises_what_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
@@ -469,13 +488,16 @@ def test_run_detached_starts_and_prints_the_id(capsys: pytest.CaptureFixture[str
     assert json.loads(daemon.requests[1].content)["HostConfig"] == {"AutoRemove": True}
 
 
-def test_run_detached_removes_a_container_that_does_not_start(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("rm", [True, False])
+def test_run_detached_removes_a_container_that_does_not_start_only_with_rm(
+    capsys: pytest.CaptureFixture[str], rm: bool
+) -> None:
     refused = httpx.Response(400, json={"message": 'exec: "nope": executable file not found in $PATH'})
     daemon = detaching_daemon(refused)
-    code, out, err = run(capsys, ["run", "-d", "busybox", "nope"], daemon)
+    code, out, err = run(capsys, ["run", "-d", *(["--rm"] if rm else []), "busybox", "nope"], daemon)
     assert (code, out) == (127, "")
     assert "executable file not found" in err and err.count("\n") == 1
-    assert daemon.paths()[-1] == "/v1.45/containers/abc123" and daemon.requests[-1].method == "DELETE"
+    assert ("DELETE" in [r.method for r in daemon.requests]) is rm
 
 
 def test_cp_out_tells_a_refused_member_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -496,3 +518,23 @@ def test_cp_out_tells_a_refused_member_in_one_line(capsys: pytest.CaptureFixture
     assert (code, out) == (1, "")
     assert err == "engine-client: error: refusing to extract 'd/up/planted': it would be written through the symlink 'd/up'\n"
     assert not (tmp_path / "planted").exists()
+
+
+def test_context_ls_default_endpoint_is_not_the_current_contexts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_host = "unix:///run/a-socket-path-longer-than-forty-five-characters.sock"
+    write_context(tmp_path, "other", long_host, description="the other")
+    use_context(tmp_path, "other")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    code, out, _ = run(capsys, ["context", "ls"])
+    assert code == 0
+    header, default, other = out.splitlines()
+    assert default.split()[:2] == ["default", "unix:///var/run/docker.sock"]
+    assert other == f"other *   {long_host}   the other"  # columns three spaces apart, as docker's
+    assert header.index("DESCRIPTION") == other.index("the other")
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.1:2375")
+    assert run(capsys, ["context", "ls"])[1].splitlines()[1].split()[:3] == ["default", "*", "tcp://10.0.0.1:2375"]
+    assert run(capsys, ["--host", "unix:///x.sock", "context", "ls"])[1].splitlines()[1].split()[:3] == ["default", "*", "unix:///x.sock"]

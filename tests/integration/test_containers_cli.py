@@ -161,20 +161,29 @@ def test_cp_both_directions(
     assert (out_dir / "etc/mtab").readlink() == Path("/proc/mounts")  # copied as a symlink
 
 
+def a_host_file(directory: Path) -> Path:
+    host_file = directory / "file"
+    host_file.write_text("x")
+    return host_file
+
+
+def assert_cp_errors(live_daemon: Daemon, cli: Run, cases: list[tuple[tuple[str, str], str]]) -> None:
+    """Each ``cp`` exits 1 with nothing on stdout and exactly its message on stderr."""
+    for args, message in cases:
+        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+
+
 def test_cp_local_file_errors_exit_1_with_one_line(
     live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
 ) -> None:
-    cid = container("true", start=False)
-    host_file = tmp_path / "file"
-    host_file.write_text("x")
+    cid, host_file = container("true", start=False), a_host_file(tmp_path)
     cases = [
         ((f"{cid}:/etc", str(host_file)), f"{host_file}: is a file: cannot copy the directory /etc onto it"),
         ((f"{cid}:/etc", str(tmp_path / "absent/x")), f"{tmp_path / 'absent'}: No such file or directory"),
         ((str(tmp_path / "absent"), f"{cid}:/"), f"{tmp_path / 'absent'}: No such file or directory"),
         ((str(tmp_path), f"{cid}:/etc/hostname"), f"{cid}:/etc/hostname: is a file: cannot copy the directory {tmp_path} onto it"),
     ]
-    for args, message in cases:
-        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+    assert_cp_errors(live_daemon, cli, cases)
 
 
 def test_run_detached_and_rm_of_several(live_daemon: Daemon, cli: Run, container: Callable[..., str]) -> None:
@@ -221,9 +230,7 @@ def test_cp_out_copies_fifos_and_skips_device_nodes(
 def test_cp_to_a_missing_directory_is_refused_as_docker_does(
     live_daemon: Daemon, cli: Run, container: Callable[..., str], tmp_path: Path
 ) -> None:
-    cid = container("true", start=False)
-    host_file = tmp_path / "file"
-    host_file.write_text("x")
+    cid, host_file = container("true", start=False), a_host_file(tmp_path)
     cases = [
         ((str(host_file), f"{cid}:/missing/"), f"{cid}:/missing/: no such directory"),
         ((str(host_file), f"{cid}:/etc/hostname/"), f"{cid}:/etc/hostname/: no such directory"),
@@ -231,8 +238,7 @@ def test_cp_to_a_missing_directory_is_refused_as_docker_does(
         ((f"{cid}:/etc/hostname", f"{host_file}/"), f"{host_file}/: Not a directory"),
         ((f"{cid}:/etc", f"{host_file}/"), f"{host_file}/: Not a directory"),
     ]
-    for args, message in cases:
-        assert cli(live_daemon, "cp", *args) == (1, "", f"engine-client: error: {message}\n")
+    assert_cp_errors(live_daemon, cli, cases)
     assert cli(live_daemon, "cp", f"{cid}:/missing", str(tmp_path / "back"))[0] == 1  # nothing was created
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"] and host_file.read_text() == "x"
     # A directory copied out to a missing "dir/" is created, and a file copied into an existing "dir/".

@@ -3,8 +3,8 @@
 Each API area registers its subcommands from its own module.  Exit codes: 0 success,
 1 daemon, API, connection or local file error (one line on stderr), 2 usage error,
 128 + the signal when SIGINT or SIGTERM cancelled the command (130, 143; what it created is
-cleaned up first), 141 our stdout was closed by its reader (``| head``): quietly, as ``docker logs`` ends when
-SIGPIPE kills it.  ``run``, ``exec`` and ``attach`` exit with the container's (or the
+cleaned up first), 141 when our stdout was closed by its reader (``| head``): quietly, as
+``docker logs`` ends when SIGPIPE kills it.  ``run``, ``exec`` and ``attach`` exit with the container's (or the
 exec's) status instead; ``run`` has docker run's 125/126/127 for its own failures.
 """
 

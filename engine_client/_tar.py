@@ -5,8 +5,9 @@ safety: nothing is written outside the destination, or through a symbolic link. 
 absolute names, ``..`` components, a member whose directory is a symlink (one it extracts
 earlier, or one already there), a hard link to a file outside the destination or through a
 symlink of the archive.  Every member is checked before anything is written.  FIFOs are
-created; device nodes are skipped with a warning (``docker cp`` creates them, as root).  Symlinks are created as they are, whatever their target (``etc/mtab -> /proc/mounts``):
-they are never followed when writing.  A link or file already at a member's path is replaced,
+created; device nodes are skipped with a warning (``docker cp`` creates them, as root).
+Symlinks are created as they are, whatever their target (``etc/mtab -> /proc/mounts``): they
+are never followed when writing.  A link or file already at a member's path is replaced,
 not written through.  Set-id bits and ownership are stripped.  The checks are our own, so they
 hold on Python versions whose ``tarfile`` lacks extraction filters; where it has them, the
 ``"tar"`` filter is applied as well (``"data"`` would refuse absolute symlinks).
